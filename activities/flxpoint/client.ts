@@ -1,0 +1,355 @@
+import { type Dispatcher } from 'undici';
+import { inspect } from 'node:util';
+import { type z } from 'zod';
+import {
+  type AcknowledgeMethod,
+  type ListDialect,
+  DEFAULT_ACKNOWLEDGE_METHOD,
+  DEFAULT_LIST_DIALECT,
+  countQuery,
+  listQuery,
+  shipmentListQuery,
+  unwrapListEnvelope,
+} from './dialect';
+import { FlxpointError, classifyResponse } from './errors';
+import {
+  type AdjustRequest,
+  type CreateShipmentRequest,
+  type FulfillmentRequest,
+  type Order,
+  type OrderChanges,
+  type OrderCursors,
+  type Shipment,
+  CountSchema,
+  FulfillmentRequestSchema,
+  OrderSchema,
+  ShipmentSchema,
+  formatZodError,
+} from './schemas';
+import {
+  type IncomingResponse,
+  type OutgoingRequest,
+  type TransportConfig,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  createDefaultAgent,
+  exchange,
+  headerValue,
+} from './transport';
+
+// Typed Flxpoint client. Each method is exactly one HTTP request and never retries: an activity wraps one
+// method, so Temporal's retry policy and the task queue's rate limit both count real API calls.
+
+export interface FlxpointClientOptions {
+  /** e.g. https://api.flxpoint.com or http://127.0.0.1:port */
+  baseUrl: string;
+  /** Secret: never in logs, errors, toString/JSON of the client. */
+  token: string;
+  /** Injected dispatcher; default: an undici Agent with keep-alive and connect/headers/body timeouts. */
+  dispatcher?: Dispatcher;
+  /** Default 'guide': ?status=&page=&size=; 'reference': filterStatus/filterPageNumber/filterPageSize. */
+  listDialect?: ListDialect;
+  /** Default 'POST'. */
+  acknowledgeMethod?: AcknowledgeMethod;
+  /** Headers and body timeout each, default 30000. */
+  requestTimeoutMs?: number;
+}
+
+export interface ListResult<T> {
+  items: T[];
+  /** Elements that failed their schema; the valid ones of the same page are still in `items`. */
+  malformed: { id?: number; index: number; problem: string }[];
+  /** items.length + malformed.length: compare with the page size to detect the last page. */
+  rawCount: number;
+}
+
+export class FlxpointClient {
+  // ES private fields: invisible to JSON.stringify, Object.keys and util.inspect, so the token cannot leak
+  // through a logged client.
+  readonly #transport: TransportConfig;
+  readonly #ownedAgent: { close(): Promise<void> } | undefined;
+  readonly baseUrl: string;
+  readonly listDialect: ListDialect;
+  readonly acknowledgeMethod: AcknowledgeMethod;
+
+  constructor(opts: FlxpointClientOptions) {
+    if (!opts.baseUrl) throw new TypeError('FlxpointClient: baseUrl is required');
+    if (!opts.token) throw new TypeError('FlxpointClient: token is required');
+    const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    if (!(timeoutMs > 0)) throw new TypeError('FlxpointClient: requestTimeoutMs must be > 0');
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.listDialect = opts.listDialect ?? DEFAULT_LIST_DIALECT;
+    this.acknowledgeMethod = opts.acknowledgeMethod ?? DEFAULT_ACKNOWLEDGE_METHOD;
+    let dispatcher = opts.dispatcher;
+    if (!dispatcher) {
+      const agent = createDefaultAgent(timeoutMs);
+      this.#ownedAgent = agent;
+      dispatcher = agent;
+    }
+    this.#transport = {
+      baseUrl: this.baseUrl,
+      dispatcher,
+      headers: Object.freeze({ 'x-api-token': opts.token }),
+      timeoutMs,
+    };
+  }
+
+  /** Closes the agent this client created; an injected dispatcher belongs to the caller and stays open. */
+  async close(): Promise<void> {
+    await this.#ownedAgent?.close();
+  }
+
+  // ---- Fulfillment requests ----
+
+  async listFulfillmentRequests(q: {
+    status: string;
+    page: number;
+    size: number;
+  }): Promise<ListResult<FulfillmentRequest>> {
+    const req: OutgoingRequest = {
+      method: 'GET',
+      path: '/fulfillment-requests',
+      query: listQuery(this.listDialect, q),
+    };
+    return this.parseList(FulfillmentRequestSchema, req, await this.send(req));
+  }
+
+  async countFulfillmentRequests(q: { status: string }): Promise<number> {
+    const req: OutgoingRequest = {
+      method: 'GET',
+      path: '/fulfillment-requests/count',
+      query: countQuery(this.listDialect, q),
+    };
+    return this.parseOne(CountSchema, req, await this.send(req));
+  }
+
+  async getFulfillmentRequest(id: number): Promise<FulfillmentRequest> {
+    const req: OutgoingRequest = { method: 'GET', path: `/fulfillment-requests/${frId(id)}` };
+    return this.parseOne(FulfillmentRequestSchema, req, await this.send(req));
+  }
+
+  /** Any 2xx is success; the body (FR or empty) is not needed and not parsed. */
+  async acknowledge(id: number): Promise<void> {
+    await this.send({
+      method: this.acknowledgeMethod,
+      path: `/fulfillment-requests/${frId(id)}/acknowledge`,
+    });
+  }
+
+  async adjust(id: number, body: AdjustRequest): Promise<FulfillmentRequest> {
+    const req: OutgoingRequest = {
+      method: 'POST',
+      path: `/fulfillment-requests/${frId(id)}/adjust`,
+      json: body,
+    };
+    return this.parseOne(FulfillmentRequestSchema, req, await this.send(req));
+  }
+
+  /** Only from Processing/Processed; moves the FR to Processing Error. The reason travels as `?error=`. */
+  async markProcessingFailed(id: number, reason: string): Promise<void> {
+    await this.send({
+      method: 'PATCH',
+      path: `/fulfillment-requests/${frId(id)}/processing-failed`,
+      query: { error: reason },
+    });
+  }
+
+  async markProcessed(id: number): Promise<void> {
+    await this.send({ method: 'PATCH', path: `/fulfillment-requests/${frId(id)}/processed` });
+  }
+
+  // ---- Shipments ----
+
+  async createShipment(body: CreateShipmentRequest): Promise<Shipment> {
+    const req: OutgoingRequest = { method: 'POST', path: '/shipments', json: toWireShipment(body) };
+    const res = await this.send(req);
+    // Undocumented response shape: accept the shipment itself or `{ shipment: {...} }`.
+    const json = this.json(req, res);
+    const inner =
+      json !== null && typeof json === 'object' && !('id' in json) && 'shipment' in json
+        ? (json as { shipment: unknown }).shipment
+        : json;
+    return this.validate(ShipmentSchema, req, res, inner);
+  }
+
+  async listShipments(q: {
+    fulfillmentRequestId?: number;
+    page?: number;
+    size?: number;
+  }): Promise<Shipment[]> {
+    const req: OutgoingRequest = { method: 'GET', path: '/shipments', query: shipmentListQuery(q) };
+    const res = await this.send(req);
+    const list = this.parseList(ShipmentSchema, req, res);
+    // A shipment list feeds idempotency decisions (is our tracking number already there?): a hole in it could
+    // make us ship twice, so any broken element fails the whole call instead of being skipped.
+    const first = list.malformed[0];
+    if (first) {
+      throw this.malformed(req, res, `element [${first.index}] ${first.problem}`);
+    }
+    return list.items;
+  }
+
+  // ---- Orders change feed ----
+
+  async listOrderChanges(c: OrderCursors): Promise<OrderChanges> {
+    const query: Record<string, string> = {};
+    if (c.orderUpdatedAt) query.orderUpdatedAt = c.orderUpdatedAt;
+    if (c.fulfillmentRequestsUpdatedAt) query.fulfillmentRequestsUpdatedAt = c.fulfillmentRequestsUpdatedAt;
+    if (c.shipmentsUpdatedAt) query.shipmentsUpdatedAt = c.shipmentsUpdatedAt;
+    const req: OutgoingRequest = { method: 'GET', path: '/orders', query };
+    const list = this.parseList(OrderSchema, req, await this.send(req));
+    return { orders: list.items, malformed: list.malformed, nextCursors: advanceCursors(c, list.items) };
+  }
+
+  // ---- Plumbing ----
+
+  private async send(req: OutgoingRequest): Promise<IncomingResponse> {
+    const res = await exchange(this.#transport, req);
+    if (res.status < 200 || res.status > 299) {
+      throw classifyResponse({
+        status: res.status,
+        body: res.text,
+        retryAfter: headerValue(res.headers, 'retry-after'),
+        method: req.method,
+        path: req.path,
+      });
+    }
+    return res;
+  }
+
+  private json(req: OutgoingRequest, res: IncomingResponse): unknown {
+    try {
+      return JSON.parse(res.text) as unknown;
+    } catch {
+      throw this.malformed(req, res, `body is not JSON (${res.text.length} bytes, likely truncated)`);
+    }
+  }
+
+  private validate<S extends z.ZodType>(
+    schema: S,
+    req: OutgoingRequest,
+    res: IncomingResponse,
+    value: unknown,
+  ) {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) throw this.malformed(req, res, formatZodError(parsed.error));
+    return parsed.data as z.output<S>;
+  }
+
+  private parseOne<S extends z.ZodType>(schema: S, req: OutgoingRequest, res: IncomingResponse): z.output<S> {
+    return this.validate(schema, req, res, this.json(req, res));
+  }
+
+  /** Parses each element on its own: one broken FR must not hide the valid ones on the same page. */
+  private parseList<S extends z.ZodType>(
+    schema: S,
+    req: OutgoingRequest,
+    res: IncomingResponse,
+  ): ListResult<z.output<S>> {
+    const elements = unwrapListEnvelope(this.json(req, res));
+    if (!elements) {
+      throw this.malformed(
+        req,
+        res,
+        'expected a list: a JSON array, or an object with an `items` or `data` array',
+      );
+    }
+    const items: z.output<S>[] = [];
+    const malformed: ListResult<unknown>['malformed'] = [];
+    elements.forEach((el, index) => {
+      const parsed = schema.safeParse(el);
+      if (parsed.success) {
+        items.push(parsed.data);
+        return;
+      }
+      const id = el !== null && typeof el === 'object' ? (el as { id?: unknown }).id : undefined;
+      malformed.push({
+        ...(typeof id === 'number' ? { id } : {}),
+        index,
+        problem: formatZodError(parsed.error),
+      });
+    });
+    return { items, malformed, rawCount: elements.length };
+  }
+
+  private malformed(req: OutgoingRequest, res: IncomingResponse, detail: string): FlxpointError {
+    return new FlxpointError({
+      kind: 'malformed_response',
+      status: res.status,
+      method: req.method,
+      path: req.path,
+      detail,
+    });
+  }
+
+  toString(): string {
+    return `FlxpointClient(${this.baseUrl}, ${this.listDialect}, ack ${this.acknowledgeMethod})`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      baseUrl: this.baseUrl,
+      listDialect: this.listDialect,
+      acknowledgeMethod: this.acknowledgeMethod,
+    };
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+function frId(id: number): string {
+  if (!Number.isSafeInteger(id) || id <= 0)
+    throw new TypeError(`Flxpoint FR id must be a positive integer, got ${id}`);
+  return String(id);
+}
+
+/**
+ * Public pages name a shipment line's FR item `purchaseOrderItemId` while the reference calls it
+ * `fulfillmentRequestItemId` ("basically the same thing"): send both so either reading of the API matches.
+ */
+function toWireShipment(body: CreateShipmentRequest): unknown {
+  return {
+    ...body,
+    shipment: {
+      ...body.shipment,
+      shipmentItems: body.shipment.shipmentItems.map((item) =>
+        item.fulfillmentRequestItemId === undefined
+          ? item
+          : { ...item, purchaseOrderItemId: item.fulfillmentRequestItemId },
+      ),
+    },
+  };
+}
+
+function later(a: string | undefined, b: string | null | undefined): string | undefined {
+  if (!b) return a;
+  const tb = Date.parse(b);
+  if (Number.isNaN(tb)) return a;
+  if (!a) return b;
+  const ta = Date.parse(a);
+  return Number.isNaN(ta) || tb > ta ? b : a;
+}
+
+/** The next cursors are the max timestamps seen per kind; a kind with nothing newer keeps its cursor. */
+function advanceCursors(c: OrderCursors, orders: Order[]): OrderCursors {
+  let o = c.orderUpdatedAt;
+  let f = c.fulfillmentRequestsUpdatedAt;
+  let s = c.shipmentsUpdatedAt;
+  const seeShipments = (list: Shipment[] | null | undefined) => {
+    for (const sh of list ?? []) s = later(s, sh.updatedAt ?? sh.insertedAt);
+  };
+  for (const order of orders) {
+    o = later(o, order.updatedAt ?? order.insertedAt);
+    seeShipments(order.shipments);
+    for (const fr of order.fulfillmentRequests ?? []) {
+      f = later(f, fr.lastModifiedAt ?? fr.updatedAt);
+      seeShipments(fr.shipments);
+    }
+  }
+  const out: OrderCursors = {};
+  if (o) out.orderUpdatedAt = o;
+  if (f) out.fulfillmentRequestsUpdatedAt = f;
+  if (s) out.shipmentsUpdatedAt = s;
+  return out;
+}
