@@ -1,2 +1,12 @@
-// Activity entry point: the worker registers what this module's factories return.
-export {};
+// Activity factories and their types. Workflows import the types only (`import type`), never values.
+export {
+  createFlxpointActivities,
+  type FlxpointActivities,
+  type FrRef,
+  type ListPageResult,
+} from './flxpoint-activities';
+export {
+  createPipelineActivities,
+  type PipelineActivities,
+  type PipelineActivityDeps,
+} from './pipeline-activities';

@@ -1,2 +1,3 @@
-// Workflow entry point for the worker bundle. Every workflow type the worker runs is exported here.
-export {};
+// Workflow entry point for the worker bundle: every workflow type the worker runs is exported here.
+export { pollFulfillmentRequestsWorkflow } from './poll-fulfillment-requests';
+export { processFulfillmentRequestWorkflow } from './process-fulfillment-request';

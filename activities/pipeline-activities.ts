@@ -1,0 +1,101 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { FulfillmentRequestSnapshot, HandlerDecision, ShipmentRecord } from '../common/domain';
+import type { FrHandler } from '../handlers/types';
+import { HandlerRejectedError } from '../handlers/types';
+import { validateDecision } from '../handlers/decision-schema';
+import type { FrStore } from '../store/types';
+
+// The integrator's side of the pipeline: the handler (ERP/WMS hand-off) and the local commit. These run
+// on the pipeline task queue, never on a source's Flxpoint queue, so they do not spend API budget.
+
+export interface PipelineActivityDeps {
+  store: FrStore;
+  handler: FrHandler;
+  /** Called with outcome labels for metrics; optional. */
+  onOutcome?: (outcome: string, sourceKey?: string) => void;
+}
+
+export function createPipelineActivities(deps: PipelineActivityDeps) {
+  return {
+    /**
+     * Asks the handler what to do with the FR. A HandlerRejectedError or an invalid decision is a business
+     * answer, not a glitch: non-retryable, and the workflow turns it into processing-failed.
+     */
+    async decideFulfillmentRequest(input: {
+      sourceKey: string;
+      sourceId: number;
+      /** The FR workflow's id: the handler's idempotency key. */
+      workflowId: string;
+      fr: FulfillmentRequestSnapshot;
+    }): Promise<HandlerDecision> {
+      const ctx = Context.current();
+      try {
+        const raw = await deps.handler.decide(input.fr, {
+          sourceKey: input.sourceKey,
+          sourceId: input.sourceId,
+          workflowId: input.workflowId,
+          attempt: ctx.info.attempt,
+          signal: ctx.cancellationSignal,
+        });
+        return validateDecision(input.fr, raw);
+      } catch (err) {
+        if (
+          err instanceof HandlerRejectedError ||
+          (err as Error)?.name === 'ZodError' ||
+          (err as Error)?.name === 'DecisionValidationError'
+        ) {
+          throw ApplicationFailure.create({
+            type: 'HandlerRejected',
+            nonRetryable: true,
+            message: `handler ${deps.handler.name} rejected FR ${input.fr.id}: ${(err as Error).message}`,
+          });
+        }
+        throw err;
+      }
+    },
+
+    /**
+     * Stores the FR and the decision in one local transaction, idempotent on the FR id. A replay (crash
+     * after commit, before the workflow saw the result) returns the stored decision and writes nothing.
+     */
+    async commitFulfillmentRequest(input: {
+      sourceId: number;
+      frId: number;
+      frNumber: string | null;
+      workflowId: string;
+      fr: FulfillmentRequestSnapshot;
+      decision: HandlerDecision;
+    }): Promise<{ inserted: boolean; decision: HandlerDecision }> {
+      const res = await deps.store.commit(input);
+      return { inserted: res.inserted, decision: res.record.decision };
+    },
+
+    async recordFrOutcome(input: {
+      sourceKey: string;
+      sourceId: number;
+      frId: number;
+      outcome: string;
+    }): Promise<void> {
+      await deps.store.recordOutcome(input.sourceId, input.frId, input.outcome);
+      deps.onOutcome?.(input.outcome, input.sourceKey);
+    },
+
+    async recordShipment(input: {
+      sourceId: number;
+      frId: number;
+      shipment: ShipmentRecord;
+      flxpointShipmentId: number | null;
+    }): Promise<{ inserted: boolean }> {
+      return deps.store.recordShipment({
+        sourceId: input.sourceId,
+        frId: input.frId,
+        trackingNumber: input.shipment.trackingNumber,
+        shipment: input.shipment,
+        flxpointShipmentId: input.flxpointShipmentId,
+      });
+    },
+  };
+}
+
+export type PipelineActivities = ReturnType<typeof createPipelineActivities>;

@@ -1,0 +1,129 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { HandlerDecision, ShipmentRecord } from '../common/domain';
+
+// Signals, queries and updates of the workflows, defined once here and imported by the client, the
+// operator CLI and the shipment intake. Names are stable strings: operators send them by name from the
+// Web UI and `temporal workflow signal --name ...`, so renaming one is a breaking change.
+
+// ---- Poller -------------------------------------------------------------------------------------------
+
+export interface PollFulfillmentRequestsInput {
+  sourceKey: string;
+  sourceId: number;
+  pageSize: number;
+  /** Status filter value meaning "new work" in the configured list dialect (e.g. NEW). */
+  newStatus: string;
+  /** Upper bound of children one run starts (history size); the next scheduled poll continues. */
+  maxFrsPerRun: number;
+  fr: FrWorkflowSettings;
+  /** Reserved for carrying a summary across continue-as-new. */
+  carry?: PollSummary;
+}
+
+export interface PollSummary {
+  pagesRead: number;
+  frsSeen: number;
+  childrenStarted: number;
+  alreadyKnown: number;
+  /** FRs Flxpoint returned that do not match the schema: not started, retried next poll. */
+  malformed: { id?: number; problem: string }[];
+  /** Walks over the pages (a new walk starts when FRs were found on several pages: see the poller). */
+  passes: number;
+  /** True when the run stopped at maxFrsPerRun; the next scheduled poll picks up the rest. */
+  truncated: boolean;
+}
+
+// ---- FR workflow --------------------------------------------------------------------------------------
+
+export interface FrWorkflowSettings {
+  /** After this long without every unit shipped or cancelled, the FR flags itself overdue (it does not fail). */
+  shipmentDeadlineMs: number;
+}
+
+export interface ProcessFulfillmentRequestInput {
+  sourceKey: string;
+  sourceId: number;
+  frId: number;
+  frNumber?: string | null;
+  settings: FrWorkflowSettings;
+}
+
+export type FrStep =
+  | 'fetching'
+  | 'handling'
+  | 'committing'
+  | 'acknowledging'
+  | 'adjusting'
+  | 'failing'
+  | 'awaiting_shipment'
+  | 'creating_shipment'
+  | 'cancelling'
+  | 'done';
+
+/** How an FR workflow ended (or `null` while it runs). */
+export type FrOutcome =
+  | 'acknowledged_and_shipped'
+  | 'adjusted_and_shipped'
+  | 'rejected'
+  | 'processing_failed'
+  | 'processing_failed_refused'
+  | 'cancelled_upstream'
+  | 'acknowledge_refused'
+  | 'not_found'
+  | 'cancelled_by_operator';
+
+export interface ShipmentState {
+  trackingNumber: string;
+  status: 'pending' | 'created' | 'duplicate' | 'rejected';
+  flxpointShipmentId?: number | null;
+  error?: string;
+  record: ShipmentRecord;
+}
+
+export interface FrStatus {
+  frId: number;
+  frNumber: string | null;
+  sourceId: number;
+  step: FrStep;
+  paused: boolean;
+  decision: HandlerDecision | null;
+  outcome: FrOutcome | null;
+  overdue: boolean;
+  shipments: ShipmentState[];
+  /** Per item: acknowledged, shipped and cancelled units as this workflow knows them. */
+  items: {
+    id: number;
+    sku: string;
+    quantity: number;
+    acknowledged: number;
+    shipped: number;
+    cancelled: number;
+  }[];
+  lastError: string | null;
+  /** Operator actions that were refused, newest last. */
+  refusals: string[];
+}
+
+export interface FailRequest {
+  reason: string;
+}
+export interface CancelRequest {
+  reason?: string;
+}
+export interface AddShipmentResult {
+  trackingNumber: string;
+  status: 'accepted' | 'duplicate';
+}
+
+/** Hold before the next step (an in-flight call finishes first). */
+export const pauseSignal = defineSignal<[{ reason?: string }?]>('pause');
+export const resumeSignal = defineSignal<[]>('resume');
+/** Give up on this FR: mark it processing-failed in Flxpoint when its state allows. */
+export const failSignal = defineSignal<[FailRequest]>('fail');
+/** Cancel every quantity not yet shipped. */
+export const cancelSignal = defineSignal<[CancelRequest?]>('cancel');
+/** Shipment by signal (Web UI / `temporal workflow signal`); invalid payloads are refused and logged. */
+export const shipmentSignal = defineSignal<[ShipmentRecord]>('shipment');
+/** Shipment by update: validated before it is accepted; a bad payload is rejected and changes nothing. */
+export const addShipmentUpdate = defineUpdate<AddShipmentResult, [ShipmentRecord]>('addShipment');
+export const statusQuery = defineQuery<FrStatus>('status');

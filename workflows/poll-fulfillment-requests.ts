@@ -1,0 +1,119 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { log, ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import { frWorkflowId } from '../common/ids';
+import { FR_ID, FR_STEP, SOURCE_ID, SOURCE_KEY } from '../common/search-attributes';
+import type { FrRef } from '../activities';
+import { flxpointActivities } from './activity-proxies';
+import type { PollFulfillmentRequestsInput, PollSummary } from './definitions';
+import { processFulfillmentRequestWorkflow } from './process-fulfillment-request';
+
+// One poll of one source, started by that source's Temporal Schedule (overlap SKIP: never two pollers
+// on one token). It lists FRs waiting for the source page by page (one activity = one HTTP request) and
+// starts one child workflow per FR with a deterministic id; Temporal's id uniqueness is the dedupe fence.
+//
+// Offset shift: the list is paged by offset, and every FR acknowledged while we page (by our own children,
+// or by anyone else) leaves the NEW set and shifts later FRs to lower offsets, so a plain forward walk
+// skips some. We therefore walk again from page 1 after any pass that found new FRs on more than one
+// page; a pass that finds nothing new ends the run. An idle poll costs one request.
+
+const MAX_PASSES = 5;
+
+export async function pollFulfillmentRequestsWorkflow(
+  input: PollFulfillmentRequestsInput,
+): Promise<PollSummary> {
+  const api = flxpointActivities(input.sourceKey);
+  const summary: PollSummary = input.carry ?? {
+    pagesRead: 0,
+    frsSeen: 0,
+    childrenStarted: 0,
+    alreadyKnown: 0,
+    malformed: [],
+    passes: 0,
+    truncated: false,
+  };
+  const seen = new Set<number>();
+
+  for (let pass = 1; pass <= MAX_PASSES; pass++) {
+    summary.passes = pass;
+    let foundNew = 0;
+    let pagesThisPass = 0;
+    for (let page = 1; ; page++) {
+      const res = await api.listNewFulfillmentRequests({ page, size: input.pageSize });
+      summary.pagesRead++;
+      pagesThisPass++;
+      for (const m of res.malformed) {
+        if (
+          summary.malformed.length < 50 &&
+          !summary.malformed.some((x) => x.id !== undefined && x.id === m.id)
+        ) {
+          summary.malformed.push(m);
+          log.warn('Flxpoint returned a malformed FR: not started, it stays NEW and is retried next poll', {
+            sourceKey: input.sourceKey,
+            frId: m.id,
+            problem: m.problem,
+          });
+        }
+      }
+      const fresh = res.refs.filter((r) => !seen.has(r.id));
+      for (const r of fresh) seen.add(r.id);
+      summary.frsSeen += fresh.length;
+      foundNew += await startChildren(input, fresh, summary);
+      if (summary.childrenStarted >= input.maxFrsPerRun) {
+        summary.truncated = true;
+        log.info('poll stopped at maxFrsPerRun; the next scheduled poll continues', {
+          sourceKey: input.sourceKey,
+        });
+        return summary;
+      }
+      if (res.rawCount < input.pageSize) break;
+    }
+    // A single page cannot have shifted under us; nothing new means nothing was skipped.
+    if (foundNew === 0 || pagesThisPass === 1) break;
+  }
+  log.info('poll finished', { sourceKey: input.sourceKey, ...summary, malformed: summary.malformed.length });
+  return summary;
+}
+
+/** Starts (without waiting for) one child per FR. Returns how many were new to Temporal. */
+async function startChildren(
+  input: PollFulfillmentRequestsInput,
+  refs: FrRef[],
+  summary: PollSummary,
+): Promise<number> {
+  const results = await Promise.allSettled(
+    refs.map((ref) =>
+      startChild(processFulfillmentRequestWorkflow, {
+        workflowId: frWorkflowId(input.sourceId, ref.id),
+        args: [
+          {
+            sourceKey: input.sourceKey,
+            sourceId: input.sourceId,
+            frId: ref.id,
+            frNumber: ref.number,
+            settings: input.fr,
+          },
+        ],
+        // The FR outlives this poll: the poller returns long before shipments arrive.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        // A completed FR is never processed again; a failed or terminated run may be retried by the
+        // next poll (every step is idempotent, so that is safe) as long as the FR is still waiting.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        typedSearchAttributes: [
+          { key: FR_ID, value: String(ref.id) },
+          { key: SOURCE_ID, value: String(input.sourceId) },
+          { key: SOURCE_KEY, value: input.sourceKey },
+          { key: FR_STEP, value: 'fetching' },
+        ],
+        staticSummary: `FR ${ref.number ?? ref.id} · source ${input.sourceKey}`,
+      }),
+    ),
+  );
+  let started = 0;
+  results.forEach((r) => {
+    if (r.status === 'fulfilled') started++;
+    else if (r.reason instanceof WorkflowExecutionAlreadyStartedError) summary.alreadyKnown++;
+    else throw r.reason;
+  });
+  summary.childrenStarted += started;
+  return started;
+}
