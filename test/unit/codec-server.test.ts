@@ -1,0 +1,141 @@
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EncryptionCodec } from '../../codec/encryption-codec';
+import { parseKeyRing } from '../../codec/keyring';
+import { startCodecServer, type CodecServer } from '../../codec/server';
+
+const K1 = Buffer.alloc(32, 1).toString('base64');
+const TOKEN = 'test-token-0123456789abcdef';
+const UI = 'http://localhost:8233';
+const PII = 'Jane Q. Customer, +1-555-0100';
+
+type JsonPayload = { metadata: Record<string, string>; data: string };
+const toJson = (p: Payload): JsonPayload => ({
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+  ),
+  data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
+});
+const meta = (p: JsonPayload, key: string) => Buffer.from(p.metadata[key] ?? '', 'base64').toString('utf8');
+
+describe('codec server over HTTP', () => {
+  const keyRing = parseKeyRing(`k1:${K1}`);
+  let open: CodecServer;
+  let guarded: CodecServer;
+  beforeAll(async () => {
+    open = await startCodecServer({
+      port: 0,
+      host: '127.0.0.1',
+      keyRing,
+      allowedOrigins: [UI],
+      maxBodyBytes: 4096,
+    });
+    guarded = await startCodecServer({
+      port: 0,
+      host: '127.0.0.1',
+      keyRing,
+      allowedOrigins: [UI],
+      authToken: TOKEN,
+    });
+  });
+  afterAll(async () => {
+    await open?.close();
+    await guarded?.close();
+  });
+
+  const post = (server: CodecServer, path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  it('encodes and decodes the Web UI JSON protocol', async () => {
+    const plain = toJson(defaultPayloadConverter.toPayload({ name: PII }));
+    const encodedRes = await post(open, '/encode', { payloads: [plain] });
+    expect(encodedRes.status).toBe(200);
+    expect(encodedRes.headers.get('content-type')).toBe('application/json');
+    const encoded = (await encodedRes.json()) as { payloads: JsonPayload[] };
+    expect(meta(encoded.payloads[0]!, 'encoding')).toBe('binary/encrypted');
+    expect(meta(encoded.payloads[0]!, 'encryption-key-id')).toBe('k1');
+    expect(Buffer.from(encoded.payloads[0]!.data, 'base64').includes(PII)).toBe(false);
+
+    const decodedRes = await post(open, '/decode', encoded, { 'X-Namespace': 'default' });
+    expect(decodedRes.status).toBe(200);
+    expect(await decodedRes.json()).toEqual({ payloads: [plain] });
+  });
+
+  it('decodes what the worker-side codec encrypted, and accepts a namespace path prefix', async () => {
+    const [encrypted] = await new EncryptionCodec(keyRing).encode([defaultPayloadConverter.toPayload(PII)]);
+    const res = await post(open, '/default/decode', { payloads: [toJson(encrypted!)] });
+    const body = (await res.json()) as { payloads: JsonPayload[] };
+    expect(Buffer.from(body.payloads[0]!.data, 'base64').toString()).toBe(JSON.stringify(PII));
+  });
+
+  it('answers CORS preflight for allowed origins with the headers the Web UI sends', async () => {
+    const res = await fetch(`${guarded.url}/decode`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: UI,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type,x-namespace,authorization',
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe(UI);
+    expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(res.headers.get('access-control-allow-methods')).toContain('POST');
+    const allowed = res.headers.get('access-control-allow-headers')?.toLowerCase() ?? '';
+    for (const h of ['content-type', 'x-namespace', 'authorization']) expect(allowed).toContain(h);
+  });
+
+  it('refuses origins that are not configured', async () => {
+    const res = await fetch(`${open.url}/decode`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://evil.example' },
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('requires the bearer token when one is configured', async () => {
+    const body = { payloads: [] };
+    const none = await post(guarded, '/decode', body, { Origin: UI });
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(none.headers.get('access-control-allow-origin')).toBe(UI); // so the UI can show the 401
+    expect((await post(guarded, '/decode', body, { Authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await post(guarded, '/decode', body, { Authorization: TOKEN })).status).toBe(401);
+    const ok = await post(guarded, '/decode', body, { Authorization: `Bearer ${TOKEN}` });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ payloads: [] });
+  });
+
+  it('answers 400 with a clear message on bad JSON or a bad shape', async () => {
+    const bad = await post(open, '/decode', '{"payloads": [');
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/^Request body is not valid JSON/);
+    const shape = await post(open, '/decode', { payloads: [{ data: 'not base64!' }] });
+    expect(shape.status).toBe(400);
+    expect(await shape.text()).toMatch(/payloads\.0\.data: must be base64/);
+    expect((await post(open, '/decode', { nope: 1 })).status).toBe(400);
+  });
+
+  it('answers 400 naming the key id when a payload cannot be decrypted', async () => {
+    const other = parseKeyRing(`k9:${Buffer.alloc(32, 9).toString('base64')}`);
+    const [encrypted] = await new EncryptionCodec(other).encode([defaultPayloadConverter.toPayload(PII)]);
+    const res = await post(open, '/decode', { payloads: [toJson(encrypted!)] });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/key id "k9", which is not in the key ring/);
+  });
+
+  it('limits the body size', async () => {
+    const res = await post(open, '/decode', { payloads: [{ data: 'A'.repeat(8000) }] });
+    expect(res.status).toBe(413);
+  });
+
+  it('only serves POST /encode and POST /decode', async () => {
+    expect((await fetch(`${open.url}/decode`)).status).toBe(405);
+    expect((await post(open, '/other', { payloads: [] })).status).toBe(404);
+  });
+});
