@@ -1,0 +1,230 @@
+import type { HandlerDecision, ShipmentRecord } from '../common/domain';
+import { MIGRATIONS, type Migration } from './migrations';
+import type { SqlDatabase, SqlSession } from './sql';
+import type { CommitInput, CommitResult, CommittedFr, FrStore, StoredShipment } from './types';
+
+// The store's behaviour, written once against SqlDatabase. Everything that must be exactly-once is decided
+// by a primary key inside PostgreSQL, never by a read-then-write in this process, so it holds across
+// worker replicas sharing one database.
+
+/** Arbitrary constant: the advisory lock that serializes migrators (several workers starting at once). */
+const MIGRATION_LOCK_KEY = 7_310_422_001;
+const COMMIT_SIDE_EFFECT = 'fr_committed';
+
+interface CommittedRow {
+  source_id: number | string;
+  fr_id: number | string;
+  fr_number: string | null;
+  workflow_id: string;
+  decision: HandlerDecision;
+  committed_at: Date | string;
+  outcome: string | null;
+}
+
+interface ShipmentRow {
+  source_id: number | string;
+  fr_id: number | string;
+  tracking_number: string;
+  shipment: ShipmentRecord;
+  flxpoint_shipment_id: number | string | null;
+  recorded_at: Date | string;
+}
+
+const SELECT_COMMITTED = `
+  SELECT c.source_id, c.fr_id, c.fr_number, c.workflow_id, c.decision, c.committed_at, o.outcome
+  FROM committed_frs c
+  LEFT JOIN fr_outcomes o ON o.source_id = c.source_id AND o.fr_id = c.fr_id
+  WHERE c.source_id = $1 AND c.fr_id = $2`;
+
+export function createSqlFrStore(db: SqlDatabase, migrations: readonly Migration[] = MIGRATIONS): FrStore {
+  let closed = false;
+
+  async function readCommitted(s: SqlSession, sourceId: number, frId: number) {
+    const [row] = await s.query<CommittedRow>(SELECT_COMMITTED, [sourceId, frId]);
+    return row && toCommittedFr(row);
+  }
+
+  return {
+    async migrate() {
+      await db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+        await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+          version    integer     PRIMARY KEY,
+          name       text        NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now())`);
+        const applied = new Map(
+          (
+            await tx.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations')
+          ).map((r) => [Number(r.version), r.name]),
+        );
+        for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+          const name = applied.get(m.version);
+          if (name === undefined) {
+            await tx.exec(m.sql);
+            await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+              m.version,
+              m.name,
+            ]);
+          } else if (name !== m.name) {
+            // An edited or renumbered migration would leave this database on a schema the code does not
+            // describe; stop rather than guess.
+            throw new Error(
+              `store migration ${m.version} was applied as "${name}" but the code now calls it "${m.name}": ` +
+                'migrations are append-only, add a new version instead of editing an applied one',
+            );
+          }
+        }
+        // Versions this code does not know (a newer worker migrated first during a rolling deploy) are left
+        // alone: migrations only add, so older code keeps working.
+      });
+    },
+
+    async commit(input: CommitInput): Promise<CommitResult> {
+      assertId('sourceId', input.sourceId);
+      assertId('frId', input.frId);
+      if (!input.workflowId) throw new TypeError('commit: workflowId must be a non-empty string');
+      return db.transaction(async (tx) => {
+        const inserted = await tx.query(
+          `INSERT INTO committed_frs (source_id, fr_id, fr_number, workflow_id, fr, decision)
+           VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)
+           ON CONFLICT (source_id, fr_id) DO NOTHING
+           RETURNING 1 AS ok`,
+          [
+            input.sourceId,
+            input.frId,
+            input.frNumber ?? input.fr.fulfillmentRequestNumber ?? null,
+            input.workflowId,
+            JSON.stringify(input.fr),
+            JSON.stringify(input.decision),
+          ],
+        );
+        if (inserted.length > 0) {
+          await tx.query(
+            `INSERT INTO commit_outbox (source_id, fr_id, kind, payload) VALUES ($1, $2, $3, $4::jsonb)`,
+            [
+              input.sourceId,
+              input.frId,
+              COMMIT_SIDE_EFFECT,
+              JSON.stringify({ workflowId: input.workflowId, decision: input.decision }),
+            ],
+          );
+        }
+        // READ COMMITTED: this statement sees our own insert, or the row of a concurrent commit that won the
+        // key (ON CONFLICT waited for it to commit), so a replay always gets the stored decision.
+        const record = await readCommitted(tx, input.sourceId, input.frId);
+        if (!record)
+          throw new Error(`commit: FR ${input.sourceId}/${input.frId} vanished inside its transaction`);
+        return { inserted: inserted.length > 0, record };
+      });
+    },
+
+    async get(sourceId, frId) {
+      assertId('sourceId', sourceId);
+      assertId('frId', frId);
+      return readCommitted(db, sourceId, frId);
+    },
+
+    async recordOutcome(sourceId, frId, outcome) {
+      assertId('sourceId', sourceId);
+      assertId('frId', frId);
+      if (!outcome) throw new TypeError('recordOutcome: outcome must be a non-empty string');
+      await db.query(
+        `INSERT INTO fr_outcomes (source_id, fr_id, outcome) VALUES ($1, $2, $3)
+         ON CONFLICT (source_id, fr_id) DO UPDATE SET outcome = EXCLUDED.outcome, updated_at = now()`,
+        [sourceId, frId, outcome],
+      );
+    },
+
+    async recordShipment(s) {
+      assertId('sourceId', s.sourceId);
+      assertId('frId', s.frId);
+      if (!s.trackingNumber) throw new TypeError('recordShipment: trackingNumber must be a non-empty string');
+      const inserted = await db.query(
+        `INSERT INTO shipments (source_id, fr_id, tracking_number, shipment, flxpoint_shipment_id)
+         VALUES ($1, $2, $3, $4::jsonb, $5::bigint)
+         ON CONFLICT (source_id, fr_id, tracking_number) DO NOTHING
+         RETURNING 1 AS ok`,
+        [s.sourceId, s.frId, s.trackingNumber, JSON.stringify(s.shipment), s.flxpointShipmentId],
+      );
+      if (inserted.length === 0 && s.flxpointShipmentId !== null) {
+        // A retry that now knows Flxpoint's shipment id fills it in; the first recorded shipment is kept.
+        await db.query(
+          `UPDATE shipments SET flxpoint_shipment_id = $4::bigint
+           WHERE source_id = $1 AND fr_id = $2 AND tracking_number = $3 AND flxpoint_shipment_id IS NULL`,
+          [s.sourceId, s.frId, s.trackingNumber, s.flxpointShipmentId],
+        );
+      }
+      return { inserted: inserted.length > 0 };
+    },
+
+    async listShipments(sourceId, frId) {
+      assertId('sourceId', sourceId);
+      assertId('frId', frId);
+      const rows = await db.query<ShipmentRow>(
+        `SELECT source_id, fr_id, tracking_number, shipment, flxpoint_shipment_id, recorded_at
+         FROM shipments WHERE source_id = $1 AND fr_id = $2
+         ORDER BY recorded_at, tracking_number`,
+        [sourceId, frId],
+      );
+      return rows.map(toStoredShipment);
+    },
+
+    async stats() {
+      const [row] = await db.query<{
+        committed: number | string;
+        side_effects: number | string;
+        shipments: number | string;
+      }>(
+        `SELECT (SELECT count(*) FROM committed_frs) AS committed,
+                (SELECT count(*) FROM commit_outbox WHERE kind = $1) AS side_effects,
+                (SELECT count(*) FROM shipments) AS shipments`,
+        [COMMIT_SIDE_EFFECT],
+      );
+      return {
+        committed: Number(row?.committed ?? 0),
+        commitSideEffects: Number(row?.side_effects ?? 0),
+        shipments: Number(row?.shipments ?? 0),
+      };
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.close();
+    },
+  };
+}
+
+function assertId(field: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new TypeError(`${field} must be a non-negative integer, got ${String(value)}`);
+  }
+}
+
+function toIso(value: Date | string): string {
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+// node-postgres returns bigint columns as strings (they can exceed 2^53); FR and source ids do not.
+function toCommittedFr(r: CommittedRow): CommittedFr {
+  return {
+    sourceId: Number(r.source_id),
+    frId: Number(r.fr_id),
+    frNumber: r.fr_number,
+    workflowId: r.workflow_id,
+    decision: r.decision,
+    committedAt: toIso(r.committed_at),
+    flxpointOutcome: r.outcome,
+  };
+}
+
+function toStoredShipment(r: ShipmentRow): StoredShipment {
+  return {
+    sourceId: Number(r.source_id),
+    frId: Number(r.fr_id),
+    trackingNumber: r.tracking_number,
+    shipment: r.shipment,
+    flxpointShipmentId: r.flxpoint_shipment_id === null ? null : Number(r.flxpoint_shipment_id),
+    recordedAt: toIso(r.recorded_at),
+  };
+}
