@@ -32,7 +32,9 @@ export const SourceConfigSchema = z.object({
   key: sourceKey,
   sourceId: z.coerce.number().int().positive('sourceId must be a positive integer (the Flxpoint source id)'),
   /** The Source token. Secret: only ever passed to the HTTP client, never logged or put into histories. */
-  token: z.string().min(1, 'token is empty: set FLXPOINT_TOKEN_<KEY> or "token" in the config file'),
+  token: z
+    .string({ error: 'token is missing: set FLXPOINT_TOKEN_<KEY> (or "token" in the config file)' })
+    .min(1, 'token is empty: set FLXPOINT_TOKEN_<KEY> (or "token" in the config file)'),
   pollInterval: duration('pollInterval').default(60_000),
   pageSize: z.coerce.number().int().min(1).max(500).default(100),
   /** The source token's request budget, enforced by Temporal across all worker replicas. */
@@ -76,9 +78,18 @@ const ConfigSchema = z.object({
   }),
   encryption: z.object({ keys: z.string().optional(), activeKeyId: z.string().optional() }),
   http: z.object({
-    /** Health, readiness and Prometheus metrics. 0 = off. */
-    port: z.coerce.number().int().min(0).max(65535).default(9464),
+    /** /healthz (liveness) and /readyz (readiness) for Kubernetes probes. 0 = off. */
+    healthPort: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** Prometheus /metrics of the SDK runtime and the project. 0 = off. */
+    metricsPort: z.coerce.number().int().min(0).max(65535).default(9464),
+    /** Bind address of both. */
+    host: z.string().min(1).default('0.0.0.0'),
   }),
+  /** Create/update the poll schedules when the worker starts (dev); Kubernetes uses a Job instead. */
+  ensureSchedulesOnStart: z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+    .transform((v) => v === true || v === 'true' || v === '1')
+    .default(false),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
 });
 export type AppConfig = z.output<typeof ConfigSchema>;
@@ -180,7 +191,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
         activeKeyId: env.FLXPOINT_ENCRYPTION_ACTIVE_KEY,
       }),
     },
-    http: { ...f('http'), ...dropUndefined({ port: env.WORKER_HTTP_PORT }) },
+    http: {
+      ...f('http'),
+      ...dropUndefined({
+        healthPort: env.WORKER_HEALTH_PORT,
+        metricsPort: env.WORKER_METRICS_PORT,
+        host: env.WORKER_HTTP_HOST,
+      }),
+    },
+    ensureSchedulesOnStart: env.ENSURE_SCHEDULES_ON_START || file.ensureSchedulesOnStart,
     logLevel: env.LOG_LEVEL || file.logLevel,
   };
   const parsed = ConfigSchema.safeParse(raw);

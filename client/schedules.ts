@@ -1,0 +1,83 @@
+import { Client, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
+import { pollScheduleId, pollWorkflowIdPrefix } from '../common/ids';
+import { SOURCE_ID, SOURCE_KEY } from '../common/search-attributes';
+import { PIPELINE_TASK_QUEUE } from '../common/task-queues';
+import type { PollFulfillmentRequestsInput } from '../workflows/definitions';
+import type { SourceConfig } from '../worker/config';
+
+// One Temporal Schedule per source starts the poller. Overlap SKIP: a tick while a poll still runs is
+// dropped (one poller per token, never parallel). A short catch-up window: after downtime the schedule
+// runs once, it does not replay every missed tick.
+
+export interface PollScheduleSettings {
+  newStatus: string;
+  maxFrsPerRun: number;
+  shipmentDeadlineMs: number;
+}
+
+export function pollScheduleOptions(source: SourceConfig, settings: PollScheduleSettings): ScheduleOptions {
+  const input: PollFulfillmentRequestsInput = {
+    sourceKey: source.key,
+    sourceId: source.sourceId,
+    pageSize: source.pageSize,
+    newStatus: settings.newStatus,
+    maxFrsPerRun: settings.maxFrsPerRun,
+    fr: { shipmentDeadlineMs: settings.shipmentDeadlineMs },
+  };
+  return {
+    scheduleId: pollScheduleId(source.key),
+    spec: { intervals: [{ every: source.pollInterval }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'pollFulfillmentRequestsWorkflow',
+      workflowId: pollWorkflowIdPrefix(source.key),
+      taskQueue: PIPELINE_TASK_QUEUE,
+      args: [input],
+      // A poll that cannot finish (Flxpoint down for long) gives way to a fresh one eventually.
+      workflowExecutionTimeout: Math.max(10 * source.pollInterval, 10 * 60_000),
+      typedSearchAttributes: [
+        { key: SOURCE_KEY, value: source.key },
+        { key: SOURCE_ID, value: String(source.sourceId) },
+      ],
+      staticSummary: `Poll Flxpoint source ${source.key} (${source.sourceId})`,
+    },
+    policies: {
+      overlap: ScheduleOverlapPolicy.SKIP,
+      catchupWindow: Math.max(10_000, Math.min(source.pollInterval, 5 * 60_000)),
+      pauseOnFailure: false,
+    },
+    memo: { sourceKey: source.key },
+  };
+}
+
+/**
+ * Creates the schedule, or updates spec/action/policies of an existing one. Re-running setup never
+ * duplicates a schedule and never resets its state (a paused schedule stays paused, its note intact).
+ */
+export async function ensurePollSchedule(
+  client: Client,
+  source: SourceConfig,
+  settings: PollScheduleSettings,
+): Promise<'created' | 'updated'> {
+  const options = pollScheduleOptions(source, settings);
+  const handle = client.schedule.getHandle(options.scheduleId);
+  try {
+    await handle.describe();
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    try {
+      await client.schedule.create(options);
+      return 'created';
+    } catch (createErr) {
+      // Someone else created it between describe and create: fall through to update.
+      if ((createErr as Error).name !== 'ScheduleAlreadyRunning') throw createErr;
+    }
+  }
+  await handle.update((prev) => ({
+    ...prev,
+    spec: options.spec,
+    action: options.action,
+    policies: { ...prev.policies, ...options.policies },
+  }));
+  return 'updated';
+}

@@ -1,0 +1,151 @@
+import { Client } from '@temporalio/client';
+import { type Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import { newWorkStatus } from '../activities/flxpoint/dialect';
+import { createDataConverter } from '../codec/data-converter';
+import { parseKeyRing } from '../codec/keyring';
+import { loadHandler } from '../handlers/load';
+import { createStore, storeConfigFromUrl } from '../store';
+import type { FrStore } from '../store/types';
+import { ensurePollSchedule } from '../client/schedules';
+import type { AppConfig } from './config';
+import { connectClient, connectWorker } from './connection';
+import { startHealthServer } from './health';
+import { createWorkerMetrics } from './metrics';
+import { createWorkers } from './workers';
+
+// Composition of one worker process from a validated config. Startup order matters: dependencies that
+// can fail on bad config (store, handler, keys) come first, so a misconfigured pod fails fast and never
+// reports ready. Kept apart from worker/main.ts (signals, exit codes) so tests and the dev stack reuse it.
+
+export interface WorkerApp {
+  /** Resolves when every worker has stopped (after shutdown() or a fatal error). */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+  store: FrStore;
+  healthPort?: number;
+}
+
+export interface WorkerAppOptions {
+  logger: Logger;
+  workflows: { workflowBundle: WorkflowBundleOption } | { workflowsPath: string };
+  dispatcher?: Dispatcher;
+}
+
+export function dataConverterFor(config: AppConfig) {
+  const keys = config.encryption.keys;
+  return createDataConverter({
+    keyRing: keys ? parseKeyRing(keys, config.encryption.activeKeyId) : undefined,
+  });
+}
+
+export function pollSettings(config: AppConfig) {
+  return {
+    newStatus: newWorkStatus(config.flxpoint.listDialect),
+    maxFrsPerRun: config.fr.maxFrsPerPoll,
+    shipmentDeadlineMs: config.fr.shipmentDeadline,
+  };
+}
+
+/** Creates or updates every source's poll schedule (idempotent). */
+export async function ensureSchedules(config: AppConfig, logger: Logger): Promise<void> {
+  const connection = await connectClient(config.temporal);
+  try {
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      dataConverter: dataConverterFor(config),
+    });
+    for (const source of config.sources) {
+      const result = await ensurePollSchedule(client, source, pollSettings(config));
+      logger.info(
+        { sourceKey: source.key, result, every: `${source.pollInterval} ms` },
+        'poll schedule ready',
+      );
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+export async function startWorkerApp(config: AppConfig, opts: WorkerAppOptions): Promise<WorkerApp> {
+  const { logger } = opts;
+  const dataConverter = dataConverterFor(config);
+  const handler = await loadHandler(config.handler);
+  const store = await createStore(storeConfigFromUrl(config.store));
+  const connection = await connectWorker(config.temporal);
+  let workers: Worker[] = [];
+  try {
+    workers = await createWorkers({
+      connection,
+      config,
+      store,
+      handler,
+      workflows: opts.workflows,
+      dataConverter,
+      dispatcher: opts.dispatcher,
+      metrics: config.http.metricsPort ? createWorkerMetrics() : undefined,
+    });
+  } catch (err) {
+    await store.close();
+    await connection.close();
+    throw err;
+  }
+  let stopping = false;
+  const health = config.http.healthPort
+    ? await startHealthServer(
+        {
+          ready: () => !stopping && workers.every((w) => w.getState() === 'RUNNING'),
+          detail: () => ({
+            workers: Object.fromEntries(workers.map((w) => [w.options.taskQueue, w.getState()])),
+          }),
+        },
+        config.http.healthPort,
+        config.http.host,
+      )
+    : undefined;
+
+  const done = Promise.all(workers.map((w) => w.run())).then(
+    () => undefined,
+    async (err) => {
+      // One worker failing takes the process down: better a restart than a half-working pod.
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      throw err;
+    },
+  );
+  const finished = done.finally(async () => {
+    health?.server.close();
+    await store.close();
+    await connection.close();
+  });
+  logger.info(
+    {
+      handler: handler.name,
+      taskQueues: workers.map((w) => w.options.taskQueue),
+      sources: config.sources.map((s) => ({
+        key: s.key,
+        sourceId: s.sourceId,
+        requestsPerSecond: s.requestsPerSecond,
+      })),
+      encryption: dataConverter ? 'on' : 'off',
+      healthPort: health?.port,
+      metricsPort: config.http.metricsPort || undefined,
+    },
+    'worker started',
+  );
+  if (config.ensureSchedulesOnStart) await ensureSchedules(config, logger);
+
+  return {
+    done: finished,
+    store,
+    healthPort: health?.port,
+    async shutdown() {
+      if (stopping) return finished;
+      stopping = true;
+      logger.info('shutting down: finishing in-flight tasks');
+      for (const w of workers) if (w.getState() === 'RUNNING' || w.getState() === 'INITIALIZED') w.shutdown();
+      return finished;
+    },
+  };
+}

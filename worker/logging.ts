@@ -1,0 +1,55 @@
+import { DefaultLogger, Runtime, type LogEntry, type LogLevel } from '@temporalio/worker';
+import pino, { type Logger } from 'pino';
+import { parseFrWorkflowId } from '../common/ids';
+
+// Structured JSON logs (one object per line) for the process and for the Temporal SDK: workflow and
+// activity log lines carry the workflow id, from which every line also gets `frId` and `sourceId`, so
+// `grep '"frId":"1234"'` finds an FR's whole story across pods.
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: 'flxpoint-temporal' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // Belt and braces: these keys never reach the output even if someone logs a config or a request.
+    redact: {
+      paths: ['token', '*.token', 'headers["x-api-token"]', '*.headers["x-api-token"]', 'apiKey', '*.apiKey'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+/**
+ * Installs the SDK runtime once per process: its logs (workers, workflows, activities) go through pino,
+ * and its Prometheus exporter (SDK metrics plus the project's, see worker/metrics.ts) listens on
+ * `metricsBindAddress` when given.
+ */
+export function installRuntime(
+  logger: Logger,
+  opts: { level?: LogLevel; metricsBindAddress?: string } = {},
+): void {
+  const level = opts.level ?? 'INFO';
+  Runtime.install({
+    ...(opts.metricsBindAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: opts.metricsBindAddress } } } }
+      : {}),
+    logger: new DefaultLogger(level, (entry: LogEntry) => {
+      const meta = { ...(entry.meta ?? {}) } as Record<string, unknown>;
+      const wfId = typeof meta.workflowId === 'string' ? meta.workflowId : undefined;
+      const fr = wfId ? parseFrWorkflowId(wfId) : undefined;
+      if (fr) {
+        meta.frId ??= fr.frId;
+        meta.sourceId ??= fr.sourceId;
+      }
+      logger[LEVELS[entry.level]]({ ...meta, sdk: true }, entry.message);
+    }),
+  });
+}

@@ -1,0 +1,34 @@
+import { Runtime } from '@temporalio/worker';
+import type { FlxpointActivityMetrics } from '../activities/flxpoint-activities';
+
+// The project's own metrics, recorded through the SDK runtime's meter so they are exported on the same
+// Prometheus endpoint as the SDK's (worker task slots, schedule-to-start latency, ...). Workflow-side
+// counters (FRs started, outcomes) are in workflows/ via the replay-safe workflow metricMeter.
+
+export function createWorkerMetrics(): FlxpointActivityMetrics & {
+  outcome(outcome: string, sourceKey?: string): void;
+} {
+  const meter = Runtime.instance().metricMeter;
+  const requests = meter.createCounter(
+    'flxpoint_requests',
+    'requests',
+    'Flxpoint API requests by endpoint and result',
+  );
+  const rateLimited = meter.createCounter('flxpoint_rate_limited', 'responses', 'Flxpoint 429 answers seen');
+  const latency = meter.createHistogram('flxpoint_request_latency', 'float', 's', 'Flxpoint request latency');
+  const outcomes = meter.createCounter(
+    'flxpoint_fr_outcomes_recorded',
+    'frs',
+    'FR outcomes written to the local store',
+  );
+  return {
+    request({ endpoint, ok, kind, seconds }) {
+      requests.add(1, { endpoint, result: ok ? 'ok' : (kind ?? 'error') });
+      if (kind === 'rate_limited') rateLimited.add(1, { endpoint });
+      latency.record(seconds, { endpoint });
+    },
+    outcome(outcome, sourceKey) {
+      outcomes.add(1, { outcome, source: sourceKey ?? 'unknown' });
+    },
+  };
+}

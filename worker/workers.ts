@@ -1,0 +1,88 @@
+import type { DataConverter } from '@temporalio/common';
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import type { Dispatcher } from 'undici';
+import { createFlxpointActivities, createPipelineActivities } from '../activities';
+import type { FlxpointActivityMetrics } from '../activities/flxpoint-activities';
+import { FlxpointClient } from '../activities/flxpoint/client';
+import { newWorkStatus } from '../activities/flxpoint/dialect';
+import { flxpointApiTaskQueue, PIPELINE_TASK_QUEUE } from '../common/task-queues';
+import type { FrHandler } from '../handlers/types';
+import type { FrStore } from '../store/types';
+import type { AppConfig, SourceConfig } from './config';
+
+// Composition of the worker process: one worker on the pipeline queue (all workflows plus the handler
+// and commit activities) and one worker per source on that source's Flxpoint queue, whose
+// maxTaskQueueActivitiesPerSecond is the token's budget. Temporal enforces that limit server-side, so
+// it holds across every replica of this process.
+
+export interface WorkerDeps {
+  connection: NativeConnection;
+  config: Pick<AppConfig, 'temporal' | 'flxpoint' | 'sources'>;
+  store: FrStore;
+  handler: FrHandler;
+  /** Pre-built bundle (production) or the workflows source path (dev, tests). */
+  workflows: { workflowBundle: WorkflowBundleOption } | { workflowsPath: string };
+  dataConverter?: DataConverter;
+  dispatcher?: Dispatcher;
+  metrics?: FlxpointActivityMetrics & { outcome?(outcome: string, sourceKey?: string): void };
+  /** Only some roles in this process (e.g. a test that runs the API worker alone). */
+  roles?: { pipeline?: boolean; sources?: string[] };
+}
+
+export function flxpointClientFor(
+  config: WorkerDeps['config'],
+  source: SourceConfig,
+  dispatcher?: Dispatcher,
+): FlxpointClient {
+  return new FlxpointClient({
+    baseUrl: config.flxpoint.baseUrl,
+    token: source.token,
+    listDialect: config.flxpoint.listDialect,
+    acknowledgeMethod: config.flxpoint.acknowledgeMethod,
+    requestTimeoutMs: config.flxpoint.requestTimeout,
+    dispatcher,
+  });
+}
+
+export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
+  const { config } = deps;
+  const common = {
+    connection: deps.connection,
+    namespace: config.temporal.namespace,
+    dataConverter: deps.dataConverter,
+  };
+  const workers: Worker[] = [];
+  if (deps.roles?.pipeline !== false) {
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: PIPELINE_TASK_QUEUE,
+        ...deps.workflows,
+        activities: createPipelineActivities({
+          store: deps.store,
+          handler: deps.handler,
+          onOutcome: deps.metrics?.outcome?.bind(deps.metrics),
+        }),
+      }),
+    );
+  }
+  const only = deps.roles?.sources;
+  for (const source of config.sources) {
+    if (only && !only.includes(source.key)) continue;
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue: flxpointApiTaskQueue(source.key),
+        activities: createFlxpointActivities(flxpointClientFor(config, source, deps.dispatcher), {
+          newStatus: newWorkStatus(config.flxpoint.listDialect),
+          metrics: deps.metrics,
+        }),
+        // The token's budget: 2 req/s by default, shared by the poller and every FR of this source.
+        maxTaskQueueActivitiesPerSecond: source.requestsPerSecond,
+        // Local activities would bypass the task-queue limit; Flxpoint calls never use them.
+        enableNonLocalActivities: true,
+      }),
+    );
+  }
+  return workers;
+}
