@@ -1,7 +1,11 @@
-import { Client, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
+import {
+  Client,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type ScheduleOptions,
+} from '@temporalio/client';
 import { pollScheduleId, pollWorkflowIdPrefix } from '../common/ids';
 import { SOURCE_ID, SOURCE_KEY } from '../common/search-attributes';
-import { PIPELINE_TASK_QUEUE } from '../common/task-queues';
 import type { PollFulfillmentRequestsInput } from '../workflows/definitions';
 import type { SourceConfig } from '../worker/config';
 
@@ -10,6 +14,8 @@ import type { SourceConfig } from '../worker/config';
 // runs once, it does not replay every missed tick.
 
 export interface PollScheduleSettings {
+  /** The pipeline task queue the poller runs on. */
+  taskQueue: string;
   newStatus: string;
   maxFrsPerRun: number;
   shipmentDeadlineMs: number;
@@ -31,7 +37,7 @@ export function pollScheduleOptions(source: SourceConfig, settings: PollSchedule
       type: 'startWorkflow',
       workflowType: 'pollFulfillmentRequestsWorkflow',
       workflowId: pollWorkflowIdPrefix(source.key),
-      taskQueue: PIPELINE_TASK_QUEUE,
+      taskQueue: settings.taskQueue,
       args: [input],
       // A poll that cannot finish (Flxpoint down for long) gives way to a fresh one eventually.
       workflowExecutionTimeout: Math.max(10 * source.pollInterval, 10 * 60_000),

@@ -42,6 +42,7 @@ export function dataConverterFor(config: AppConfig) {
 
 export function pollSettings(config: AppConfig) {
   return {
+    taskQueue: config.temporal.taskQueue,
     newStatus: newWorkStatus(config.flxpoint.listDialect),
     maxFrsPerRun: config.fr.maxFrsPerPoll,
     shipmentDeadlineMs: config.fr.shipmentDeadline,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { msToNumber } from '@temporalio/common';
 import { z } from 'zod';
+import { DEFAULT_PIPELINE_TASK_QUEUE } from '../common/task-queues';
 
 // All configuration comes through this one function: environment (and an optional JSON file named by
 // FLXPOINT_CONFIG_FILE) in, a validated object out, with every problem listed at once. Nothing else in
@@ -46,6 +47,8 @@ const ConfigSchema = z.object({
   temporal: z.object({
     address: z.string().min(1).default('127.0.0.1:7233'),
     namespace: z.string().min(1).default('default'),
+    /** Workflows, handler and commit run here; each source's API queue is `<taskQueue>/api/<key>`. */
+    taskQueue: z.string().min(1).default(DEFAULT_PIPELINE_TASK_QUEUE),
     apiKey: z.string().optional(),
     tls: z
       .object({
@@ -156,6 +159,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ...dropUndefined({
         address: env.TEMPORAL_ADDRESS,
         namespace: env.TEMPORAL_NAMESPACE,
+        taskQueue: env.TEMPORAL_TASK_QUEUE,
         apiKey: env.TEMPORAL_API_KEY,
       }),
       ...(env.TEMPORAL_TLS_CERT || env.TEMPORAL_TLS_KEY || env.TEMPORAL_TLS_CA

@@ -27,11 +27,13 @@ async function main(): Promise<void> {
       ? `${config.http.host}:${config.http.metricsPort}`
       : undefined,
   });
-  // Compiled: dist/worker/main.js → dist/workflow-bundle.js. From source: worker/ → dist/.
+  // Compiled: dist/worker/main.js → dist/<bundle>. From source: worker/ → dist/<bundle>. The failure
+  // converter is compiled into the bundle, so an encrypting worker needs the encrypted variant.
+  const bundleFile = config.encryption.keys ? 'workflow-bundle.encrypted.js' : 'workflow-bundle.js';
   const bundlePath = [
     process.env.WORKFLOW_BUNDLE_PATH,
-    join(__dirname, '../workflow-bundle.js'),
-    join(__dirname, '../dist/workflow-bundle.js'),
+    join(__dirname, '..', bundleFile),
+    join(__dirname, '../dist', bundleFile),
   ].find((p): p is string => !!p && existsSync(p));
   const workflows = bundlePath
     ? { workflowBundle: { codePath: bundlePath } }

@@ -5,7 +5,7 @@ import { createFlxpointActivities, createPipelineActivities } from '../activitie
 import type { FlxpointActivityMetrics } from '../activities/flxpoint-activities';
 import { FlxpointClient } from '../activities/flxpoint/client';
 import { newWorkStatus } from '../activities/flxpoint/dialect';
-import { flxpointApiTaskQueue, PIPELINE_TASK_QUEUE } from '../common/task-queues';
+import { flxpointApiTaskQueue } from '../common/task-queues';
 import type { FrHandler } from '../handlers/types';
 import type { FrStore } from '../store/types';
 import type { AppConfig, SourceConfig } from './config';
@@ -56,7 +56,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     workers.push(
       await Worker.create({
         ...common,
-        taskQueue: PIPELINE_TASK_QUEUE,
+        taskQueue: config.temporal.taskQueue,
         ...deps.workflows,
         activities: createPipelineActivities({
           store: deps.store,
@@ -72,7 +72,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     workers.push(
       await Worker.create({
         ...common,
-        taskQueue: flxpointApiTaskQueue(source.key),
+        taskQueue: flxpointApiTaskQueue(config.temporal.taskQueue, source.key),
         activities: createFlxpointActivities(flxpointClientFor(config, source, deps.dispatcher), {
           newStatus: newWorkStatus(config.flxpoint.listDialect),
           metrics: deps.metrics,

@@ -1,6 +1,6 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { FlxpointActivities, PipelineActivities } from '../activities';
-import { flxpointApiTaskQueue, PIPELINE_TASK_QUEUE } from '../common/task-queues';
+import { flxpointApiTaskQueue } from '../common/task-queues';
 
 // Activity options in one place. Flxpoint calls go to the source's own task queue, where the worker's
 // maxTaskQueueActivitiesPerSecond spends the token's 2 req/s budget; every attempt is one HTTP request.
@@ -9,14 +9,14 @@ import { flxpointApiTaskQueue, PIPELINE_TASK_QUEUE } from '../common/task-queues
 
 export function flxpointActivities(sourceKey: string) {
   return proxyActivities<FlxpointActivities>({
-    taskQueue: flxpointApiTaskQueue(sourceKey),
+    taskQueue: flxpointApiTaskQueue(workflowInfo().taskQueue, sourceKey),
     startToCloseTimeout: '45 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes' },
   });
 }
 
+// No taskQueue: the workflow's own queue, which is the pipeline queue.
 export const pipelineActivities = proxyActivities<PipelineActivities>({
-  taskQueue: PIPELINE_TASK_QUEUE,
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });

@@ -5,6 +5,7 @@ import {
   condition,
   isCancellation,
   log,
+  metricMeter,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -52,6 +53,9 @@ export async function processFulfillmentRequestWorkflow(
 ): Promise<FrStatus> {
   const api = flxpointActivities(input.sourceKey);
   const { frId, sourceId } = input;
+  // Replay-safe counters, exported with the worker's Prometheus metrics.
+  const meter = metricMeter.withTags({ source: input.sourceKey });
+  meter.createCounter('flxpoint_fr_started', 'frs', 'FR workflows started').add(1);
   const status: FrStatus = {
     frId,
     frNumber: input.frNumber ?? null,
@@ -221,6 +225,9 @@ export async function processFulfillmentRequestWorkflow(
 
   async function finish(outcome: FrOutcome): Promise<FrStatus> {
     status.outcome = outcome;
+    meter
+      .createCounter('flxpoint_fr_finished', 'frs', 'FR workflows finished, by outcome')
+      .add(1, { outcome });
     setStep('done');
     await pipelineActivities.recordFrOutcome({ sourceKey: input.sourceKey, sourceId, frId, outcome });
     log.info('FR finished', { frId, sourceId, outcome });
