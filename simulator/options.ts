@@ -1,0 +1,75 @@
+import { type FaultConfig } from './faults';
+import { type SeedOptions } from './fr-store';
+import { type RateLimitConfig } from './rate-limiter';
+
+// Everything configurable about the simulated Flxpoint, with the defaults that match what is known about the
+// real one (docs/simulator.md lists each). Where Flxpoint's pages disagree, the simulator accepts both readings.
+
+export type ListEnvelope = 'items' | 'data' | 'array';
+export type AckMethod = 'POST' | 'PATCH';
+
+/** Knobs that may change while the simulator runs (admin `PATCH /__admin/behavior`). */
+export interface SimulatorBehavior {
+  /** How `GET /fulfillment-requests` wraps its list. Shipments and orders always answer a bare array. */
+  listEnvelope: ListEnvelope;
+  /** Methods accepted on `/acknowledge`; the other one gets 405. */
+  acknowledgeMethods: AckMethod[];
+  /** Default for shipments that do not send `allowDuplicateTrackingNumbers`. */
+  allowDuplicateTrackingNumbers: boolean;
+  /** Status of the duplicate tracking number answer (the real one is an undocumented 4xx). */
+  duplicateTrackingStatus: 400 | 409;
+  /** The source's saved setting used when adjust sends `cancelUnacknowledgedItemQuantity: null`. */
+  sourceCancelsUnacknowledged: boolean;
+}
+
+export interface SimulatorOptions extends Partial<SimulatorBehavior> {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** API token → sourceId. Default: `dev-token` → 1001, `dev-token-2` → 1002. */
+  tokens?: Record<string, number>;
+  rateLimit?: Partial<RateLimitConfig>;
+  /** Seed of the RNG behind fake data and faults; same seed, same run. Default 1. */
+  randomSeed?: number;
+  /** FRs created at start (and again on admin reset). */
+  seed?: SeedOptions | SeedOptions[];
+  faults?: FaultConfig;
+  /** Serve `/__admin/` (default true). Off, those paths answer 404 like any unknown path. */
+  admin?: boolean;
+}
+
+export const DEFAULT_TOKENS: Readonly<Record<string, number>> = Object.freeze({
+  'dev-token': 1001,
+  'dev-token-2': 1002,
+});
+
+export const DEFAULT_BEHAVIOR: Readonly<SimulatorBehavior> = Object.freeze<SimulatorBehavior>({
+  listEnvelope: 'items',
+  acknowledgeMethods: ['POST', 'PATCH'],
+  allowDuplicateTrackingNumbers: false,
+  duplicateTrackingStatus: 400,
+  sourceCancelsUnacknowledged: false,
+});
+
+export function validateBehavior(b: SimulatorBehavior): SimulatorBehavior {
+  if (!['items', 'data', 'array'].includes(b.listEnvelope)) {
+    throw new RangeError(`listEnvelope must be items, data or array, got ${String(b.listEnvelope)}`);
+  }
+  if (
+    !Array.isArray(b.acknowledgeMethods) ||
+    b.acknowledgeMethods.length === 0 ||
+    b.acknowledgeMethods.some((m) => m !== 'POST' && m !== 'PATCH')
+  ) {
+    throw new RangeError('acknowledgeMethods must be a non-empty list of POST and/or PATCH');
+  }
+  if (b.duplicateTrackingStatus !== 400 && b.duplicateTrackingStatus !== 409) {
+    throw new RangeError('duplicateTrackingStatus must be 400 or 409');
+  }
+  return {
+    listEnvelope: b.listEnvelope,
+    acknowledgeMethods: [...new Set(b.acknowledgeMethods)],
+    allowDuplicateTrackingNumbers: Boolean(b.allowDuplicateTrackingNumbers),
+    duplicateTrackingStatus: b.duplicateTrackingStatus,
+    sourceCancelsUnacknowledged: Boolean(b.sourceCancelsUnacknowledged),
+  };
+}
