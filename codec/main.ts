@@ -18,6 +18,8 @@ async function main(): Promise<void> {
   const server = await startCodecServer({
     ...config,
     onError: (err, { method, path }) => console.error(`codec server: ${method} ${path} failed:`, err),
+    onRejected: ({ status, message, method, path }) =>
+      console.warn(`codec server: ${method} ${path} refused with ${status}: ${message}`),
   });
   console.log(
     `Codec server listening on ${server.url} (keys: ${config.keyRing.keyIds.join(', ')}; ` +

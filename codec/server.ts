@@ -22,6 +22,11 @@ export interface CodecServerOptions {
   maxBodyBytes?: number;
   /** Told about requests that fail on the server side; never given payload contents. */
   onError?: (err: unknown, request: { method: string; path: string }) => void;
+  /**
+   * Told about refused requests (401, 400 on an undecryptable payload, ...). Worth logging: the Temporal CLI
+   * retries on codec errors and only reports "context deadline exceeded". Messages hold no key material.
+   */
+  onRejected?: (rejection: { status: number; message: string; method: string; path: string }) => void;
 }
 
 export interface CodecServer {
@@ -62,7 +67,10 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://codec').pathname;
     handle(req, res, path).catch((err: unknown) => {
-      if (err instanceof HttpError) return sendError(res, err.status, err.message, err.headers);
+      if (err instanceof HttpError) {
+        options.onRejected?.({ status: err.status, message: err.message, method: req.method ?? '', path });
+        return sendError(res, err.status, err.message, err.headers);
+      }
       options.onError?.(err, { method: req.method ?? '', path });
       sendError(res, 500, 'Internal codec server error');
     });

@@ -22,6 +22,7 @@ describe('codec server over HTTP', () => {
   const keyRing = parseKeyRing(`k1:${K1}`);
   let open: CodecServer;
   let guarded: CodecServer;
+  const rejections: Array<{ status: number; path: string }> = [];
   beforeAll(async () => {
     open = await startCodecServer({
       port: 0,
@@ -36,6 +37,7 @@ describe('codec server over HTTP', () => {
       keyRing,
       allowedOrigins: [UI],
       authToken: TOKEN,
+      onRejected: (r) => rejections.push(r),
     });
   });
   afterAll(async () => {
@@ -109,6 +111,8 @@ describe('codec server over HTTP', () => {
     const ok = await post(guarded, '/decode', body, { Authorization: `Bearer ${TOKEN}` });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ payloads: [] });
+    expect(rejections.map((r) => r.status)).toEqual([401, 401, 401]);
+    expect(JSON.stringify(rejections)).not.toContain('wrong');
   });
 
   it('answers 400 with a clear message on bad JSON or a bad shape', async () => {
