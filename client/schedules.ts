@@ -1,5 +1,5 @@
 import {
-  Client,
+  type Client,
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
   type ScheduleOptions,
@@ -7,7 +7,8 @@ import {
 import { pollScheduleId, pollWorkflowIdPrefix } from '../common/ids';
 import { SOURCE_ID, SOURCE_KEY } from '../common/search-attributes';
 import type { PollFulfillmentRequestsInput } from '../workflows/definitions';
-import type { SourceConfig } from '../worker/config';
+import { newWorkStatus } from '../activities/flxpoint/dialect';
+import type { AppConfig, SourceConfig } from '../worker/config';
 
 // One Temporal Schedule per source starts the poller. Overlap SKIP: a tick while a poll still runs is
 // dropped (one poller per token, never parallel). A short catch-up window: after downtime the schedule
@@ -19,6 +20,15 @@ export interface PollScheduleSettings {
   newStatus: string;
   maxFrsPerRun: number;
   shipmentDeadlineMs: number;
+}
+
+export function pollSettings(config: AppConfig): PollScheduleSettings {
+  return {
+    taskQueue: config.temporal.taskQueue,
+    newStatus: newWorkStatus(config.flxpoint.listDialect),
+    maxFrsPerRun: config.fr.maxFrsPerPoll,
+    shipmentDeadlineMs: config.fr.shipmentDeadline,
+  };
 }
 
 export function pollScheduleOptions(source: SourceConfig, settings: PollScheduleSettings): ScheduleOptions {

@@ -2,13 +2,12 @@ import { Client } from '@temporalio/client';
 import { type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import { newWorkStatus } from '../activities/flxpoint/dialect';
 import { createDataConverter } from '../codec/data-converter';
 import { parseKeyRing } from '../codec/keyring';
 import { loadHandler } from '../handlers/load';
 import { createStore, storeConfigFromUrl } from '../store';
 import type { FrStore } from '../store/types';
-import { ensurePollSchedule } from '../client/schedules';
+import { ensurePollSchedule, pollSettings } from '../client/schedules';
 import type { AppConfig } from './config';
 import { connectClient, connectWorker } from './connection';
 import { startHealthServer } from './health';
@@ -38,15 +37,6 @@ export function dataConverterFor(config: AppConfig) {
   return createDataConverter({
     keyRing: keys ? parseKeyRing(keys, config.encryption.activeKeyId) : undefined,
   });
-}
-
-export function pollSettings(config: AppConfig) {
-  return {
-    taskQueue: config.temporal.taskQueue,
-    newStatus: newWorkStatus(config.flxpoint.listDialect),
-    maxFrsPerRun: config.fr.maxFrsPerPoll,
-    shipmentDeadlineMs: config.fr.shipmentDeadline,
-  };
 }
 
 /** Creates or updates every source's poll schedule (idempotent). */

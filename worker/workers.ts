@@ -1,5 +1,5 @@
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Dispatcher } from 'undici';
 import { createFlxpointActivities, createPipelineActivities } from '../activities';
 import type { FlxpointActivityMetrics } from '../activities/flxpoint-activities';

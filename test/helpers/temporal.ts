@@ -16,7 +16,7 @@ let runtimeInstalled = false;
 export function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  if (!process.env.TEST_LOG) Runtime.install({ logger: new DefaultLogger('WARN') });
+  if (!process.env.TEST_LOG) Runtime.install({ logger: new DefaultLogger('ERROR') });
 }
 
 export interface TestTemporal {

@@ -1,0 +1,174 @@
+import { randomInt } from 'node:crypto';
+import { join } from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import type { FrHandler } from '../../handlers/types';
+import { startSimulator, type RunningSimulator } from '../../simulator/server';
+import type { SimulatorOptions } from '../../simulator/options';
+import type { CountersSnapshot } from '../../simulator/counters';
+import { createStore } from '../../store';
+import type { FrStore } from '../../store/types';
+import { frWorkflowId } from '../../common/ids';
+import { loadConfig, type AppConfig } from '../../worker/config';
+import { createWorkers } from '../../worker/workers';
+import { pollSettings } from '../../client/schedules';
+import type { FrStatus, PollFulfillmentRequestsInput, PollSummary } from '../../workflows/definitions';
+import { statusQuery } from '../../workflows/definitions';
+import { uniqueTaskQueue, workflowBundle, type TestTemporal } from './temporal';
+
+export const WORKFLOWS_PATH = join(__dirname, '../../workflows/index.ts');
+
+/** The real pipeline for one test: simulator, embedded store, real workers on a fresh task queue. */
+export interface Pipeline {
+  sim: RunningSimulator;
+  sourceKey: string;
+  sourceId: number;
+  token: string;
+  /** Ids of the FRs seeded at start, ascending. */
+  frIds: number[];
+  /** Creates more NEW FRs for this source; returns their ids. */
+  seed(o: { count: number; itemsPerFr?: number; quantity?: { min: number; max: number } }): number[];
+  config: AppConfig;
+  store: FrStore;
+  /** Runs one poll (the same workflow the schedule starts) to completion. */
+  poll(): Promise<PollSummary>;
+  frWorkflowId(frId: number): string;
+  status(frId: number): Promise<FrStatus>;
+  counters(): CountersSnapshot;
+  startWorkers(): Promise<void>;
+  stopWorkers(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PipelineOptions {
+  seed?: { count: number; itemsPerFr?: number; quantity?: { min: number; max: number } };
+  handler?: FrHandler;
+  simulator?: Partial<SimulatorOptions>;
+  /** The source's budget; tests that do not measure it run faster with more. */
+  requestsPerSecond?: number;
+  pageSize?: number;
+  shipmentDeadline?: string;
+  env?: Record<string, string>;
+  store?: FrStore;
+  startWorkers?: boolean;
+}
+
+export const acceptAll: FrHandler = { name: 'test-accept-all', decide: async () => ({ kind: 'accept' }) };
+
+export async function startPipeline(t: TestTemporal, opts: PipelineOptions = {}): Promise<Pipeline> {
+  const sourceKey = `t${randomInt(1e6, 1e7)}`;
+  const sourceId = randomInt(100_000, 999_999);
+  const token = `token-${sourceKey}`;
+  const sim = await startSimulator({
+    port: 0,
+    tokens: { [token]: sourceId },
+    randomSeed: sourceId,
+    ...opts.simulator,
+    rateLimit: { enabled: false, ...opts.simulator?.rateLimit },
+  });
+  const config = loadConfig({
+    TEMPORAL_ADDRESS: t.address,
+    TEMPORAL_TASK_QUEUE: uniqueTaskQueue('pipeline'),
+    FLXPOINT_BASE_URL: sim.url,
+    FLXPOINT_SOURCES: `${sourceKey}:${sourceId}`,
+    [`FLXPOINT_TOKEN_${sourceKey.toUpperCase()}`]: token,
+    FLXPOINT_REQUESTS_PER_SECOND: String(opts.requestsPerSecond ?? 50),
+    FLXPOINT_PAGE_SIZE: String(opts.pageSize ?? 100),
+    FR_SHIPMENT_DEADLINE: opts.shipmentDeadline ?? '7 days',
+    STORE_URL: 'embedded',
+    ...opts.env,
+  });
+  const store = opts.store ?? (await createStore({ kind: 'embedded' }));
+  const bundle = await workflowBundle(WORKFLOWS_PATH);
+  let workers: Worker[] = [];
+  let running: Promise<unknown> | undefined;
+
+  const seed: Pipeline['seed'] = (o) => sim.state.seed({ ...o, sourceId });
+  const p: Pipeline = {
+    sim,
+    sourceKey,
+    sourceId,
+    token,
+    frIds: opts.seed ? seed(opts.seed) : [],
+    seed,
+    config,
+    store,
+    async poll() {
+      const source = config.sources[0]!;
+      const s = pollSettings(config);
+      const input: PollFulfillmentRequestsInput = {
+        sourceKey,
+        sourceId,
+        pageSize: source.pageSize,
+        newStatus: s.newStatus,
+        maxFrsPerRun: s.maxFrsPerRun,
+        fr: { shipmentDeadlineMs: s.shipmentDeadlineMs },
+      };
+      return t.client.workflow.execute('pollFulfillmentRequestsWorkflow', {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: `poll-${sourceKey}-${Date.now()}-${randomInt(1e6)}`,
+        args: [input],
+      });
+    },
+    frWorkflowId: (frId) => frWorkflowId(sourceId, frId),
+    status: (frId) => t.client.workflow.getHandle(frWorkflowId(sourceId, frId)).query(statusQuery),
+    counters: () => sim.state.snapshotCounters(),
+    async startWorkers() {
+      workers = await createWorkers({
+        connection: t.nativeConnection,
+        config,
+        store,
+        handler: opts.handler ?? acceptAll,
+        workflows: { workflowBundle: { code: bundle.code } },
+      });
+      running = Promise.all(workers.map((w) => w.run()));
+    },
+    async stopWorkers() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await running;
+      workers = [];
+      running = undefined;
+    },
+    async close() {
+      await p.stopWorkers();
+      await sim.close();
+      if (!opts.store) await store.close();
+    },
+  };
+  if (opts.startWorkers !== false) await p.startWorkers();
+  return p;
+}
+
+/** Polls `check` until it returns a truthy value or the time is up (then fails naming `what`). */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `; last error: ${(last as Error).message}` : ''}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The result of a workflow, or the failure's message chain when it failed. */
+export async function outcomeOf(t: TestTemporal, workflowId: string): Promise<FrStatus> {
+  try {
+    return await t.client.workflow.getHandle(workflowId).result();
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) throw new Error(`${workflowId} failed: ${err.cause?.message}`);
+    throw err;
+  }
+}
