@@ -1,0 +1,31 @@
+import type { FulfillmentRequestSnapshot, HandlerDecision } from '../common/domain';
+
+// The integrator's business logic plugs in here: given an FR, decide accept / partial / reject / fail.
+// It runs inside a Temporal activity, so it may be retried: it must be idempotent per workflowId.
+
+export interface FrHandlerContext {
+  sourceKey: string;
+  sourceId: number;
+  /** `fr:<sourceId>:<frId>`; stable across retries and worker crashes: use it as the idempotency key. */
+  workflowId: string;
+  /** 1 on the first try, then 2, 3, ... */
+  attempt: number;
+  /** Aborted when the activity is cancelled or times out; pass it to any I/O you start. */
+  signal?: AbortSignal;
+}
+
+export interface FrHandler {
+  name: string;
+  decide(fr: FulfillmentRequestSnapshot, ctx: FrHandlerContext): Promise<HandlerDecision>;
+}
+
+/**
+ * A permanent business failure: retrying cannot help, so the pipeline marks the FR processing-failed in
+ * Flxpoint with this message. Any other error is treated as transient and retried.
+ */
+export class HandlerRejectedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'HandlerRejectedError';
+  }
+}
