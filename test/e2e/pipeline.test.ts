@@ -69,7 +69,7 @@ describe('fulfillment-request pipeline', () => {
     const rejection = (args: unknown) =>
       h.executeUpdate(addShipmentUpdate, { args: [args as never] }).then(
         () => 'accepted',
-        (err: Error) => String(err.cause?.message),
+        (err: Error) => String((err.cause as Error | undefined)?.message),
       );
     expect(await rejection({ trackingNumber: '1Z-X', items: [{ id: b!.id, quantity: 3 }] })).toMatch(
       /only 2 remain/,
