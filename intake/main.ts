@@ -1,0 +1,96 @@
+import type { Logger } from 'pino';
+import { ConfigError } from '../worker/config';
+import { createLogger } from '../worker/logging';
+import { connectTemporalClient } from '../client/cli/temporal-settings';
+import { loadIntakeConfig } from './config';
+import { startIntakeServer } from './server';
+
+// Entry point of the shipment intake (`npm run intake`; compiled: `node dist/intake/main.js`).
+// Fails fast (exit 2) listing every configuration problem; SIGTERM stops taking requests, lets the
+// ones in flight finish, closes the Temporal connection and exits 0.
+
+export interface RunningIntake {
+  url: string;
+  /** Stops accepting, finishes requests in flight, closes the Temporal connection. */
+  close(): Promise<void>;
+}
+
+/** Loads the config from `env` (throws ConfigError listing every problem), connects, listens. */
+export async function runIntake(
+  env: Record<string, string | undefined>,
+  logger?: Logger,
+): Promise<RunningIntake> {
+  const config = loadIntakeConfig(env);
+  const log = logger ?? createLogger(config.app.logLevel).child({ component: 'intake' });
+  const temporal = await connectTemporalClient(config.app);
+  let server;
+  try {
+    server = await startIntakeServer({
+      client: temporal.client,
+      port: config.port,
+      host: config.host,
+      authTokens: config.authTokens,
+      sourceIds: config.sourceIds,
+      onRequest: (entry) => log.info(entry, 'request'),
+      onError: (err) => log.error({ err }, 'request failed'),
+    });
+  } catch (err) {
+    await temporal.close();
+    throw err;
+  }
+  log.info(
+    {
+      url: server.url,
+      temporal: config.app.temporal.address,
+      namespace: config.app.temporal.namespace,
+      tokens: config.authTokens.length,
+      sourceIds: config.sourceIds ?? 'any',
+      encryption: config.app.encryption.keys ? 'on' : 'off',
+    },
+    'shipment intake listening',
+  );
+  const running = server;
+  return {
+    url: running.url,
+    async close() {
+      await running.close();
+      await temporal.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let intake: RunningIntake;
+  try {
+    intake = await runIntake(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message.replace('invalid configuration', 'invalid intake configuration'));
+      console.error('See docs/operations.md "Record a shipment" for the variables.');
+      process.exit(2);
+    }
+    throw err;
+  }
+  let closing = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      if (closing) return;
+      closing = true;
+      console.error(`intake: ${signal}, closing`);
+      intake.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(`intake: close failed: ${(err as Error).message}`);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(`intake failed: ${(err as Error)?.message ?? err}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIntakeServer, type RunningIntakeServer } from '../../intake/server';
+import { connectTemporal, type TestTemporal } from '../helpers/temporal';
+import { eventually, outcomeOf, startPipeline, type Pipeline } from '../helpers/pipeline';
+
+// The shipment intake over real HTTP, delivering to FR workflows of a real pipeline (dev server,
+// workers, simulator). What Flxpoint received is read from the simulator's counters.
+
+const TOKEN = 'intake-test-token-0123456789';
+
+describe('shipment intake', () => {
+  let t: TestTemporal;
+  let p: Pipeline;
+  let intake: RunningIntakeServer;
+  let frA: number; // two items of 2 units: the main subject
+  let frB: number; // one item of 2 units: shipped in full, then closed
+
+  const post = (body: unknown, token: string | null = TOKEN, raw?: string) =>
+    fetch(`${intake.url}/shipments`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token !== null ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: raw ?? JSON.stringify(body),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+
+  beforeAll(async () => {
+    t = await connectTemporal();
+    p = await startPipeline(t, { seed: { count: 2, itemsPerFr: 2, quantity: { min: 2, max: 2 } } });
+    [frA, frB] = p.frIds as [number, number];
+    await p.poll();
+    for (const id of p.frIds) {
+      await eventually(
+        `FR ${id} awaiting shipment`,
+        async () => (await p.status(id)).step === 'awaiting_shipment',
+      );
+    }
+    intake = await startIntakeServer({
+      client: t.client,
+      port: 0,
+      host: '127.0.0.1',
+      authTokens: ['another-caller-token-000000', TOKEN],
+    });
+  });
+  afterAll(async () => {
+    await intake?.close();
+    await p?.close();
+    await t?.close();
+  });
+
+  const itemsOf = async (frId: number) => (await p.status(frId)).items;
+
+  it('answers /healthz', async () => {
+    const r = await fetch(`${intake.url}/healthz`);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ status: 'ok' });
+  });
+
+  it('accepts a shipment once (Flxpoint gets it exactly once) and answers a repeat as duplicate', async () => {
+    const [a] = await itemsOf(frA);
+    const shipment = {
+      sourceId: p.sourceId,
+      fulfillmentRequestId: frA,
+      trackingNumber: '1Z-INTAKE-1',
+      carrier: 'UPS',
+      method: 'Ground',
+      shippedAt: '2026-05-01T10:00:00Z',
+      items: [{ id: a!.id, quantity: 1 }],
+    };
+    const first = await post(shipment);
+    expect(first).toEqual({
+      status: 202,
+      body: { status: 'accepted', workflowId: p.frWorkflowId(frA), trackingNumber: '1Z-INTAKE-1' },
+    });
+    await eventually(
+      'shipment created in Flxpoint',
+      () => p.counters().shipmentsByTrackingNumber['1Z-INTAKE-1'] === 1,
+    );
+    const again = await post(shipment);
+    expect(again).toMatchObject({
+      status: 202,
+      body: { status: 'duplicate', trackingNumber: '1Z-INTAKE-1' },
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(p.counters().shipmentsByTrackingNumber['1Z-INTAKE-1']).toBe(1);
+    expect(p.counters().shipmentsByFr[frA]).toBe(1);
+  });
+
+  it('answers 400 naming the field for a bad payload, and changes nothing', async () => {
+    const before = (await p.status(frA)).shipments.length;
+    const r = await post({
+      sourceId: p.sourceId,
+      fulfillmentRequestId: frA,
+      trackingNumber: '1Z-BAD',
+      items: [{ id: 1, quantity: -1 }],
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatch(/items\.0\.quantity/);
+    expect(r.body.issues).toEqual([expect.objectContaining({ path: 'items.0.quantity' })]);
+    const missing = await post({
+      sourceId: p.sourceId,
+      fulfillmentRequestId: frA,
+      items: [{ id: 1, quantity: 1 }],
+    });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatch(/trackingNumber/);
+    expect((await post(undefined, TOKEN, '{not json')).status).toBe(400);
+    expect((await p.status(frA)).shipments).toHaveLength(before);
+    expect(p.counters().shipmentsByTrackingNumber['1Z-BAD']).toBeUndefined();
+  });
+
+  it("answers 400 with the workflow validator's message for more units than remain", async () => {
+    const [, b] = await itemsOf(frA);
+    const r = await post({
+      sourceId: p.sourceId,
+      fulfillmentRequestId: frA,
+      trackingNumber: '1Z-TOO-MANY',
+      items: [{ id: b!.id, quantity: 3 }],
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatch(/only 2 remain/);
+    expect((await p.status(frA)).shipments.map((s) => s.trackingNumber)).toEqual(['1Z-INTAKE-1']);
+  });
+
+  it('answers 404 for an unknown FR, 401 without or with a wrong token, 413 for a huge body', async () => {
+    const unknown = await post({
+      sourceId: p.sourceId,
+      fulfillmentRequestId: 987_654_321,
+      trackingNumber: '1Z-NOWHERE',
+      items: [{ id: 1, quantity: 1 }],
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toMatch(/no workflow for FR 987654321/);
+    const valid = {
+      sourceId: p.sourceId,
+      fulfillmentRequestId: frA,
+      trackingNumber: '1Z-AUTH',
+      items: [{ id: 1, quantity: 1 }],
+    };
+    expect((await post(valid, null)).status).toBe(401);
+    expect((await post(valid, 'wrong-token-wrong-token')).status).toBe(401);
+    const huge = await post(undefined, TOKEN, JSON.stringify({ pad: 'x'.repeat(100_000) }));
+    expect(huge.status).toBe(413);
+    expect(p.counters().shipmentsByTrackingNumber['1Z-AUTH']).toBeUndefined();
+  });
+
+  it('answers 409 once the FR workflow has finished', async () => {
+    const items = await itemsOf(frB);
+    const full = await post({
+      sourceId: p.sourceId,
+      fulfillmentRequestId: frB,
+      trackingNumber: '1Z-FULL',
+      items: items.map((i) => ({ id: i.id, quantity: i.quantity })),
+    });
+    expect(full.status).toBe(202);
+    expect((await outcomeOf(t, p.frWorkflowId(frB))).outcome).toBe('acknowledged_and_shipped');
+    const late = await post({
+      sourceId: p.sourceId,
+      fulfillmentRequestId: frB,
+      trackingNumber: '1Z-LATE',
+      items: [{ id: items[0]!.id, quantity: 1 }],
+    });
+    expect(late.status).toBe(409);
+    expect(late.body.error).toMatch(/already closed \(COMPLETED\)/);
+    expect(p.counters().shipmentsByFr[frB]).toBe(1);
+  });
+
+  it('refuses sources it does not serve with 403', async () => {
+    const restricted = await startIntakeServer({
+      client: t.client,
+      port: 0,
+      authTokens: [TOKEN],
+      sourceIds: [p.sourceId + 1],
+    });
+    try {
+      const r = await fetch(`${restricted.url}/shipments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({
+          sourceId: p.sourceId,
+          fulfillmentRequestId: frA,
+          trackingNumber: 'X',
+          items: [{ id: 1, quantity: 1 }],
+        }),
+      });
+      expect(r.status).toBe(403);
+    } finally {
+      await restricted.close();
+    }
+  });
+});
