@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { FulfillmentRequestSnapshot, ShipmentRecord } from '../common/domain';
 import type { FlxpointClient } from './flxpoint/client';
+import type { RequestPacer } from './request-pacer';
 import { FlxpointError, toApplicationFailure } from './flxpoint/errors';
 import type { AdjustRequest } from './flxpoint/schemas';
 import { toSnapshot } from './flxpoint/schemas';
@@ -27,9 +28,10 @@ export interface FlxpointActivityMetrics {
 
 export function createFlxpointActivities(
   client: FlxpointClient,
-  opts: { newStatus: string; metrics?: FlxpointActivityMetrics },
+  opts: { newStatus: string; metrics?: FlxpointActivityMetrics; pacer?: RequestPacer },
 ) {
   async function call<T>(endpoint: string, fn: () => Promise<T>): Promise<T> {
+    await opts.pacer?.take();
     const started = performance.now();
     try {
       const result = await fn();

@@ -6,7 +6,7 @@ import {
 } from '@temporalio/client';
 import { pollScheduleId, pollWorkflowIdPrefix } from '../common/ids';
 import { SOURCE_ID, SOURCE_KEY } from '../common/search-attributes';
-import type { PollFulfillmentRequestsInput } from '../workflows/definitions';
+import type { FrWorkflowSettings, PollFulfillmentRequestsInput } from '../workflows/definitions';
 import { newWorkStatus } from '../activities/flxpoint/dialect';
 import type { AppConfig, SourceConfig } from '../worker/config';
 
@@ -19,7 +19,7 @@ export interface PollScheduleSettings {
   taskQueue: string;
   newStatus: string;
   maxFrsPerRun: number;
-  shipmentDeadlineMs: number;
+  fr: FrWorkflowSettings;
 }
 
 export function pollSettings(config: AppConfig): PollScheduleSettings {
@@ -27,7 +27,12 @@ export function pollSettings(config: AppConfig): PollScheduleSettings {
     taskQueue: config.temporal.taskQueue,
     newStatus: newWorkStatus(config.flxpoint.listDialect),
     maxFrsPerRun: config.fr.maxFrsPerPoll,
-    shipmentDeadlineMs: config.fr.shipmentDeadline,
+    fr: {
+      shipmentDeadlineMs: config.fr.shipmentDeadline,
+      pipelineActivityTimeoutMs: config.fr.handlerTimeout,
+      // The client's own timeout plus room for connecting and for the activity's bookkeeping.
+      flxpointActivityTimeoutMs: config.flxpoint.requestTimeout + 15_000,
+    },
   };
 }
 
@@ -38,7 +43,7 @@ export function pollScheduleOptions(source: SourceConfig, settings: PollSchedule
     pageSize: source.pageSize,
     newStatus: settings.newStatus,
     maxFrsPerRun: settings.maxFrsPerRun,
-    fr: { shipmentDeadlineMs: settings.shipmentDeadlineMs },
+    fr: settings.fr,
   };
   return {
     scheduleId: pollScheduleId(source.key),

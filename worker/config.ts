@@ -77,6 +77,8 @@ const ConfigSchema = z.object({
     .default('embedded:.data/store'),
   fr: z.object({
     shipmentDeadline: duration('FR_SHIPMENT_DEADLINE').default(7 * 24 * 3600_000),
+    /** One attempt of the handler (your WMS/ERP) or the local commit; a timed-out attempt is retried. */
+    handlerTimeout: duration('FR_HANDLER_TIMEOUT').default(120_000),
     maxFrsPerPoll: z.coerce.number().int().min(1).max(10_000).default(1000),
   }),
   encryption: z.object({ keys: z.string().optional(), activeKeyId: z.string().optional() }),
@@ -186,7 +188,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     store: env.STORE_URL || file.store,
     fr: {
       ...f('fr'),
-      ...dropUndefined({ shipmentDeadline: env.FR_SHIPMENT_DEADLINE, maxFrsPerPoll: env.FR_MAX_PER_POLL }),
+      ...dropUndefined({
+        shipmentDeadline: env.FR_SHIPMENT_DEADLINE,
+        handlerTimeout: env.FR_HANDLER_TIMEOUT,
+        maxFrsPerPoll: env.FR_MAX_PER_POLL,
+      }),
     },
     encryption: {
       ...f('encryption'),

@@ -2,6 +2,7 @@ import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Dispatcher } from 'undici';
 import { createFlxpointActivities, createPipelineActivities } from '../activities';
+import { createRequestPacer } from '../activities/request-pacer';
 import type { FlxpointActivityMetrics } from '../activities/flxpoint-activities';
 import { FlxpointClient } from '../activities/flxpoint/client';
 import { newWorkStatus } from '../activities/flxpoint/dialect';
@@ -76,6 +77,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
         activities: createFlxpointActivities(flxpointClientFor(config, source, deps.dispatcher), {
           newStatus: newWorkStatus(config.flxpoint.listDialect),
           metrics: deps.metrics,
+          pacer: createRequestPacer(source.requestsPerSecond),
         }),
         // The token's budget: 2 req/s by default, shared by the poller and every FR of this source.
         maxTaskQueueActivitiesPerSecond: source.requestsPerSecond,

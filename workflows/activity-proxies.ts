@@ -1,22 +1,25 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { FlxpointActivities, PipelineActivities } from '../activities';
 import { flxpointApiTaskQueue } from '../common/task-queues';
+import type { FrWorkflowSettings } from './definitions';
 
 // Activity options in one place. Flxpoint calls go to the source's own task queue, where the worker's
 // maxTaskQueueActivitiesPerSecond spends the token's 2 req/s budget; every attempt is one HTTP request.
 // 4xx answers come back as non-retryable ApplicationFailures (activities/flxpoint/errors.ts), 429s carry
 // their Retry-After as nextRetryDelay; everything else retries with backoff until an operator steps in.
 
-export function flxpointActivities(sourceKey: string) {
+export function flxpointActivities(sourceKey: string, settings?: FrWorkflowSettings) {
   return proxyActivities<FlxpointActivities>({
     taskQueue: flxpointApiTaskQueue(workflowInfo().taskQueue, sourceKey),
-    startToCloseTimeout: '45 seconds',
+    startToCloseTimeout: settings?.flxpointActivityTimeoutMs ?? '45 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes' },
   });
 }
 
 // No taskQueue: the workflow's own queue, which is the pipeline queue.
-export const pipelineActivities = proxyActivities<PipelineActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+export function pipelineActivities(settings?: FrWorkflowSettings) {
+  return proxyActivities<PipelineActivities>({
+    startToCloseTimeout: settings?.pipelineActivityTimeoutMs ?? '2 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  });
+}

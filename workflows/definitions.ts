@@ -38,6 +38,10 @@ export interface PollSummary {
 export interface FrWorkflowSettings {
   /** After this long without every unit shipped or cancelled, the FR flags itself overdue (it does not fail). */
   shipmentDeadlineMs: number;
+  /** Start-to-close timeout of one handler/commit attempt (a slow WMS needs more); default 2 minutes. */
+  pipelineActivityTimeoutMs?: number;
+  /** Start-to-close timeout of one Flxpoint request attempt; default 45 seconds. */
+  flxpointActivityTimeoutMs?: number;
 }
 
 export interface ProcessFulfillmentRequestInput {

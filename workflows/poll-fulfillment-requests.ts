@@ -21,7 +21,7 @@ const MAX_PASSES = 5;
 export async function pollFulfillmentRequestsWorkflow(
   input: PollFulfillmentRequestsInput,
 ): Promise<PollSummary> {
-  const api = flxpointActivities(input.sourceKey);
+  const api = flxpointActivities(input.sourceKey, input.fr);
   const summary: PollSummary = input.carry ?? {
     pagesRead: 0,
     frsSeen: 0,

@@ -51,7 +51,8 @@ const TERMINAL_UPSTREAM = new Set(['canceled', 'voided']);
 export async function processFulfillmentRequestWorkflow(
   input: ProcessFulfillmentRequestInput,
 ): Promise<FrStatus> {
-  const api = flxpointActivities(input.sourceKey);
+  const api = flxpointActivities(input.sourceKey, input.settings);
+  const local = pipelineActivities(input.settings);
   const { frId, sourceId } = input;
   // Replay-safe counters, exported with the worker's Prometheus metrics.
   const meter = metricMeter.withTags({ source: input.sourceKey });
@@ -229,7 +230,7 @@ export async function processFulfillmentRequestWorkflow(
       .createCounter('flxpoint_fr_finished', 'frs', 'FR workflows finished, by outcome')
       .add(1, { outcome });
     setStep('done');
-    await pipelineActivities.recordFrOutcome({ sourceKey: input.sourceKey, sourceId, frId, outcome });
+    await local.recordFrOutcome({ sourceKey: input.sourceKey, sourceId, frId, outcome });
     log.info('FR finished', { frId, sourceId, outcome });
     // Let a running update/signal handler answer before the workflow closes.
     await condition(allHandlersFinished);
@@ -315,7 +316,7 @@ export async function processFulfillmentRequestWorkflow(
     setStep('handling');
     try {
       const d = await interruptible(() =>
-        pipelineActivities.decideFulfillmentRequest({
+        local.decideFulfillmentRequest({
           sourceKey: input.sourceKey,
           sourceId,
           workflowId: workflowInfo().workflowId,
@@ -342,7 +343,7 @@ export async function processFulfillmentRequestWorkflow(
   // ---- 3. commit (local, idempotent; nothing is acknowledged before this) ------------------------------
   await holdWhilePaused();
   setStep('committing');
-  const committed = await pipelineActivities.commitFulfillmentRequest({
+  const committed = await local.commitFulfillmentRequest({
     sourceId,
     frId,
     frNumber: status.frNumber,
@@ -376,7 +377,7 @@ export async function processFulfillmentRequestWorkflow(
       return finish((await upstreamTerminal()) ? 'cancelled_upstream' : 'acknowledge_refused');
     }
     claimed = true;
-    await pipelineActivities.recordFrOutcome({
+    await local.recordFrOutcome({
       sourceKey: input.sourceKey,
       sourceId,
       frId,
@@ -417,7 +418,7 @@ export async function processFulfillmentRequestWorkflow(
     if (operatorCancel || decision.kind === 'reject') {
       return finish(operatorCancel ? 'cancelled_by_operator' : 'rejected');
     }
-    await pipelineActivities.recordFrOutcome({
+    await local.recordFrOutcome({
       sourceKey: input.sourceKey,
       sourceId,
       frId,
@@ -483,7 +484,7 @@ export async function processFulfillmentRequestWorkflow(
         entry.status = created.duplicate ? 'duplicate' : 'created';
         entry.flxpointShipmentId = created.shipmentId;
         status.items = applyShipment(status.items, next);
-        await pipelineActivities.recordShipment({
+        await local.recordShipment({
           sourceId,
           frId,
           shipment: next,

@@ -102,7 +102,7 @@ export async function startPipeline(t: TestTemporal, opts: PipelineOptions = {})
         pageSize: source.pageSize,
         newStatus: s.newStatus,
         maxFrsPerRun: s.maxFrsPerRun,
-        fr: { shipmentDeadlineMs: s.shipmentDeadlineMs },
+        fr: s.fr,
       };
       return t.client.workflow.execute('pollFulfillmentRequestsWorkflow', {
         taskQueue: config.temporal.taskQueue,

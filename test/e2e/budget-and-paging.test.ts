@@ -1,0 +1,85 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connectTemporal, type TestTemporal } from '../helpers/temporal';
+import { eventually, startPipeline, type Pipeline } from '../helpers/pipeline';
+
+// The 2 req/s budget and offset paging, on the real dev server against the simulator's token bucket.
+
+describe('request budget and paging', () => {
+  let t: TestTemporal;
+  let p: Pipeline | undefined;
+  beforeAll(async () => {
+    t = await connectTemporal();
+  });
+  afterEach(async () => {
+    await p?.close();
+    p = undefined;
+  });
+  afterAll(async () => t?.close());
+
+  it('rides out a 429 storm without Retry-After: every FR acknowledged once, no request above the budget', async () => {
+    p = await startPipeline(t, {
+      seed: { count: 8, itemsPerFr: 1 },
+      requestsPerSecond: 2,
+      // The simulator enforces Flxpoint's limit strictly: 2 req/s per token, bucket of 2. On top of it, a
+      // storm of 429s the client cannot predict, answered without Retry-After (the real API documents none).
+      simulator: { rateLimit: { enabled: true, ratePerSec: 2, burst: 2, retryAfter: 'none' } },
+    });
+    const pl = p;
+    pl.sim.state.setFaults({ seed: 7, rules: { '*': { rateLimit429: 0.4 } } });
+    const started = Date.now();
+    await pl.poll();
+    await eventually('storm has hit', () => pl.counters().tooManyRequests >= 3, 60_000);
+    pl.sim.state.clearFaults();
+    await eventually(
+      'every FR acknowledged',
+      () => pl.frIds.every((id) => pl.counters().ackSuccessByFr[id] === 1),
+      120_000,
+    );
+    const c = pl.counters();
+    const seconds = (Date.now() - started) / 1000;
+    for (const id of pl.frIds) expect(c.ackSuccessByFr[id]).toBe(1);
+    // Sustained rate within the budget (plus the bucket's initial burst).
+    expect(c.requestsTotal).toBeLessThanOrEqual(2 * seconds + 2);
+    // Only injected 429s: Temporal's task-queue rate limit kept every request inside the token bucket.
+    expect(c.rateLimitedByToken).toEqual({});
+    expect(c.tooManyRequests).toBe(c.faultsInjected.rateLimit429);
+  }, 240_000);
+
+  it('misses no FR when acknowledgements shift the offsets while it pages (hundreds of NEW FRs)', async () => {
+    p = await startPipeline(t, { seed: { count: 320, itemsPerFr: 1 }, pageSize: 40, requestsPerSecond: 200 });
+    const pl = p;
+    // Someone else acknowledges FRs while we page, on top of our own children's acks: both shift offsets.
+    const others = pl.frIds.filter((_, i) => i % 7 === 3);
+    let k = 0;
+    const meddler = setInterval(() => {
+      const id = others[k++];
+      if (id === undefined) return clearInterval(meddler);
+      try {
+        pl.sim.state.acknowledgeAsSomeoneElse(id);
+      } catch {
+        // already acknowledged by our own child: fine
+      }
+    }, 15);
+    const summary = await pl.poll();
+    clearInterval(meddler);
+    const ours = pl.frIds.filter((id) => !others.includes(id));
+    // One poll run found every FR that stayed NEW long enough to be ours: none skipped by a shift.
+    const started = new Set<number>();
+    for (const id of pl.frIds) {
+      const d = await t.client.workflow
+        .getHandle(pl.frWorkflowId(id))
+        .describe()
+        .catch(() => undefined);
+      if (d) started.add(id);
+    }
+    for (const id of ours) expect(started.has(id), `FR ${id} was skipped`).toBe(true);
+    expect(summary.passes).toBeGreaterThanOrEqual(2);
+    await eventually(
+      'all of ours acknowledged',
+      () => ours.every((id) => pl.counters().ackSuccessByFr[id] === 1),
+      120_000,
+    );
+    const c = pl.counters();
+    for (const id of ours) expect(c.ackAttemptsByFr[id]).toBe(1);
+  }, 240_000);
+});
