@@ -41,17 +41,15 @@ describe('operator CLI', () => {
   beforeAll(async () => {
     t = await connectTemporal();
     const gate = new Promise<void>((r) => (release = r));
-    let first: number | undefined;
     const handler: FrHandler = {
       name: 'gate-first',
       async decide(x) {
-        if (x.id === first) await gate;
+        if (x.id === gated) await gate;
         return { kind: 'accept' };
       },
     };
     p = await startPipeline(t, { seed: { count: 2, itemsPerFr: 1, quantity: { min: 3, max: 3 } }, handler });
     [gated, fr] = p.frIds as [number, number];
-    first = gated;
     env = {
       PATH: process.env.PATH ?? '',
       TEMPORAL_ADDRESS: t.address,
