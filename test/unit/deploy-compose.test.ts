@@ -1,0 +1,142 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
+
+// docker-compose.yml cannot run here (no Docker engine), so it is checked as data: the dependency
+// graph, ports, pinned images, commands that exist after the build, and env names the code reads.
+
+const ROOT = join(__dirname, '../..');
+const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Service = Record<string, any>;
+
+const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
+const services = compose.services;
+const PROJECT_IMAGE = 'flxpoint-temporal:dev';
+const projectServices = Object.entries(services).filter(([, s]) => s.image === PROJECT_IMAGE);
+
+function knownEnv(): (name: string) => boolean {
+  const names = new Set<string>();
+  for (const f of ['worker/config.ts', 'worker/main.ts', 'codec/config.ts', 'intake/config.ts']) {
+    for (const m of read(f).matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)) names.add(m[1]!);
+  }
+  return (name) => names.has(name) || /^FLXPOINT_TOKEN_[A-Z0-9_]+$/.test(name);
+}
+
+const envOf = (s: Service): Record<string, string> =>
+  Array.isArray(s.environment)
+    ? Object.fromEntries(s.environment.map((e: string) => e.split(/=(.*)/s).slice(0, 2)))
+    : (s.environment ?? {});
+
+describe('docker-compose.yml', () => {
+  it('has the whole stack', () => {
+    expect(Object.keys(services).sort()).toEqual(
+      [
+        'codec-server',
+        'intake',
+        'postgresql',
+        'simulator',
+        'temporal',
+        'temporal-search-attributes',
+        'temporal-ui',
+        'worker',
+      ].sort(),
+    );
+    expect(projectServices.map(([n]) => n).sort()).toEqual(['codec-server', 'intake', 'simulator', 'worker']);
+    for (const [name, s] of projectServices) expect(s.build?.dockerfile, name).toBe('Dockerfile');
+  });
+
+  it('depends only on services that exist, with conditions they can meet', () => {
+    for (const [name, s] of Object.entries(services)) {
+      const deps = Array.isArray(s.depends_on)
+        ? Object.fromEntries(s.depends_on.map((d: string) => [d, { condition: 'service_started' }]))
+        : (s.depends_on ?? {});
+      for (const [dep, spec] of Object.entries(deps as Record<string, { condition: string }>)) {
+        expect(services[dep], `${name} depends on unknown service ${dep}`).toBeDefined();
+        if (spec.condition === 'service_healthy') {
+          expect(
+            services[dep]!.healthcheck,
+            `${name} waits for ${dep} to be healthy: it needs a healthcheck`,
+          ).toBeDefined();
+        }
+        if (spec.condition === 'service_completed_successfully') {
+          expect(services[dep]!.restart, `${dep} is a one-shot`).toBe('no');
+        }
+      }
+    }
+    expect(Object.keys(services.worker!.depends_on)).toEqual(
+      expect.arrayContaining(['temporal-search-attributes', 'postgresql', 'simulator']),
+    );
+  });
+
+  it('publishes each host port once', () => {
+    const hostPorts = Object.values(services).flatMap((s) =>
+      (s.ports ?? []).map((p: string) => String(p).split(':').slice(-2, -1)[0] ?? String(p)),
+    );
+    expect(new Set(hostPorts).size, hostPorts.join(', ')).toBe(hostPorts.length);
+  });
+
+  it('pins every image (no latest)', () => {
+    for (const [name, s] of Object.entries(services)) {
+      expect(s.image, name).toMatch(/^[\w./-]+:[\w.-]+$/);
+      expect(s.image, name).not.toMatch(/:latest$/);
+    }
+  });
+
+  it('runs project commands that exist after the build', () => {
+    for (const [name, s] of projectServices) {
+      const script = (s.command as string[]).find((c) => /^dist\/.+\.js$/.test(c));
+      expect(s.command[0], name).toBe('node');
+      const source = script!.replace(/^dist\//, '').replace(/\.js$/, '.ts');
+      expect(existsSync(join(ROOT, source)), `${name}: ${source}`).toBe(true);
+    }
+    expect(services.simulator!.command).toEqual(
+      expect.arrayContaining(['--port', '8787', '--seed-count', '25']),
+    );
+  });
+
+  it('sets only env names the configuration code reads, on the project services', () => {
+    const known = knownEnv();
+    const unknown = projectServices.flatMap(([name, s]) =>
+      Object.keys(envOf(s))
+        .filter((k) => !known(k))
+        .map((k) => `${name}.${k}`),
+    );
+    expect(unknown, `unknown env vars: ${unknown.join(', ')}`).toEqual([]);
+  });
+
+  it('wires the worker to its own database, the simulator and the schedules', () => {
+    const worker = envOf(services.worker!);
+    const db = envOf(services.postgresql!);
+    expect(services.postgresql!.image).toBe('postgres:16');
+    expect(worker.STORE_URL).toBe(
+      `postgres://${db.POSTGRES_USER}:${db.POSTGRES_PASSWORD}@postgresql:5432/${db.POSTGRES_DB}`,
+    );
+    expect(db.POSTGRES_DB).toBe('flxpoint');
+    expect(worker.FLXPOINT_BASE_URL).toBe('http://simulator:8787');
+    expect(worker.ENSURE_SCHEDULES_ON_START).toBe('true');
+    expect(worker.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    for (const key of worker.FLXPOINT_SOURCES!.split(',').map((s) => s.split(':')[0]!)) {
+      expect(worker[`FLXPOINT_TOKEN_${key.toUpperCase()}`], key).toBeTruthy();
+    }
+    expect(envOf(services.temporal!)).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql' });
+  });
+
+  it('registers every search attribute and points the Web UI at the codec server', () => {
+    const script = (services['temporal-search-attributes']!.command as string[]).join('\n');
+    for (const sa of ALL_SEARCH_ATTRIBUTES) expect(script).toContain(sa.name);
+    expect(script).toMatch(/search-attribute create .*--type Keyword/);
+    const ui = envOf(services['temporal-ui']!);
+    const codec = envOf(services['codec-server']!);
+    const codecPort = new URL(ui.TEMPORAL_CODEC_ENDPOINT!).port;
+    expect(services['codec-server']!.ports).toContain(`${codecPort}:${codec.CODEC_PORT}`);
+    const uiHostPort = (services['temporal-ui']!.ports as string[])[0]!.split(':')[0];
+    expect(codec.CODEC_ALLOWED_ORIGINS!.split(',')).toContain(`http://localhost:${uiHostPort}`);
+    // The codec server decrypts what the workers encrypt: same key ring.
+    expect(codec.FLXPOINT_ENCRYPTION_KEYS).toBe(envOf(services.worker!).FLXPOINT_ENCRYPTION_KEYS);
+    expect(envOf(services.intake!).FLXPOINT_ENCRYPTION_KEYS).toBe(codec.FLXPOINT_ENCRYPTION_KEYS);
+  });
+});
