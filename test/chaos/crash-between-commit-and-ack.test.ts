@@ -1,0 +1,117 @@
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connectTemporal, type TestTemporal } from '../helpers/temporal';
+import { killAllWorkerProcesses } from '../helpers/worker-process';
+import {
+  allAcknowledged,
+  allShipmentsRecorded,
+  bundleCachePath,
+  expectExactAccounting,
+  startChaosRun,
+  startPgCluster,
+  type ChaosRun,
+  type PgCluster,
+} from './harness';
+
+// The crash the whole design is about: the FR is durably committed locally, and the worker dies before
+// Flxpoint hears "acknowledged". A real worker process SIGKILLs itself at that exact point (a hook around
+// the production store), comes back, and the FR must be acknowledged exactly once, its commit replayed
+// without a second side effect. The other kill points of the ack and shipment steps follow.
+
+describe('worker killed between the local commit and the acknowledge', () => {
+  let t: TestTemporal;
+  let pg: PgCluster;
+  let run: ChaosRun | undefined;
+  const bundleCache = bundleCachePath();
+
+  beforeAll(async () => {
+    [t, pg] = await Promise.all([connectTemporal(), startPgCluster()]);
+  });
+  afterEach(async () => {
+    await run?.close();
+    run = undefined;
+    await killAllWorkerProcesses();
+  });
+  afterAll(async () => {
+    await killAllWorkerProcesses();
+    await pg?.stop();
+    await t?.close();
+    rmSync(dirname(bundleCache), { recursive: true, force: true });
+  });
+
+  it('acknowledges the FR exactly once; the retried commit is a replay with no second side effect', async () => {
+    // FR ids are sequential per simulator: the third FR seeded is id 3. The hook is armed for it only,
+    // right after its store transaction committed; a marker file keeps the restarted process from firing it.
+    const victim = 3;
+    run = await startChaosRun({
+      temporal: t,
+      pg,
+      bundleCache,
+      seed: { count: 6, itemsPerFr: 2 },
+      autoRestart: { maxRestarts: 3 },
+      workerEnv: { CRASH_AT: `after-commit:${victim}` },
+    });
+    const r = run;
+    expect(r.frIds).toContain(victim);
+    await allAcknowledged(r, r.frIds);
+    await r.worker.settled();
+
+    expect(r.worker.crashes, 'the planned crash happened').toEqual([`after-commit fr=${victim} (planned)`]);
+    const c = r.counters();
+    // Exactly once, in Flxpoint's own words: one ack request per FR reached it, and it succeeded.
+    for (const id of r.frIds) {
+      expect(c.ackAttemptsByFr[id], `ack attempts of FR ${id}`).toBe(1);
+      expect(c.ackSuccessByFr[id], `successful acks of FR ${id}`).toBe(1);
+    }
+    // The victim's commit ran twice (before and after the crash); the second was a replay.
+    const stats = await r.store.stats();
+    expect(stats).toMatchObject({ committed: 6, commitSideEffects: 6 });
+    expect((await r.store.get(r.sourceId, victim))?.decision).toEqual({ kind: 'accept' });
+    await expectExactAccounting(r, { acknowledged: r.frIds, shipments: new Map() });
+  });
+
+  it('survives kills before the ack request, after the ack answer and after the shipment answer', async () => {
+    const [beforeAck, afterAck, afterShip] = [2, 3, 4];
+    run = await startChaosRun({
+      temporal: t,
+      pg,
+      bundleCache,
+      seed: { count: 6, itemsPerFr: 1 },
+      autoRestart: { maxRestarts: 4 },
+      workerEnv: { CRASH_AT: `before-ack:${beforeAck},after-ack:${afterAck},after-shipment:${afterShip}` },
+    });
+    const r = run;
+    await allAcknowledged(r, r.frIds);
+    const shipments = new Map<string, number>();
+    for (const id of r.frIds.slice(0, 4)) shipments.set(await r.shipAll(id), id);
+    await allShipmentsRecorded(r, shipments);
+    await r.worker.settled();
+
+    expect([...r.worker.crashes].sort()).toEqual(
+      [
+        `before-ack fr=${beforeAck} (planned)`,
+        `after-ack fr=${afterAck} (planned)`,
+        `after-shipment fr=${afterShip} (planned)`,
+      ].sort(),
+    );
+    const c = r.counters();
+    // Killed before the request left: Flxpoint saw one attempt.
+    expect(c.ackAttemptsByFr[beforeAck]).toBe(1);
+    // Killed after Flxpoint answered: the retry is a second attempt, answered "already acknowledged" and
+    // counted as success by the workflow; Flxpoint acknowledged the FR once.
+    expect(c.ackAttemptsByFr[afterAck]).toBe(2);
+    expect(c.ackSuccessByFr[afterAck]).toBe(1);
+    // Killed after the shipment was created: the retry hits "duplicate tracking number" = success.
+    expect(c.shipmentAttemptsByFr[afterShip]).toBe(2);
+    expect(c.shipmentsByFr[afterShip]).toBe(1);
+    await expectExactAccounting(r, {
+      acknowledged: r.frIds,
+      ackAnswerMayBeLost: [afterAck],
+      shipments,
+      shipmentAnswerMayBeLost: true,
+    });
+    const st = await r.status(afterShip);
+    expect(st.shipments.map((s) => s.status)).toEqual(['duplicate']);
+  });
+});
