@@ -42,6 +42,8 @@ export function installRuntime(
       ? { telemetryOptions: { metrics: { prometheus: { bindAddress: opts.metricsBindAddress } } } }
       : {}),
     logger: new DefaultLogger(level, (entry: LogEntry) => {
+      // Expected for the per-source API workers, which run activities only.
+      if (entry.message.startsWith('No workflows registered')) return;
       const meta = { ...(entry.meta ?? {}) } as Record<string, unknown>;
       const wfId = typeof meta.workflowId === 'string' ? meta.workflowId : undefined;
       const fr = wfId ? parseFrWorkflowId(wfId) : undefined;

@@ -15,7 +15,13 @@ export function createWorkerMetrics(): FlxpointActivityMetrics & {
     'Flxpoint API requests by endpoint and result',
   );
   const rateLimited = meter.createCounter('flxpoint_rate_limited', 'responses', 'Flxpoint 429 answers seen');
-  const latency = meter.createHistogram('flxpoint_request_latency', 'float', 's', 'Flxpoint request latency');
+  // Milliseconds: the runtime's Prometheus exporter uses millisecond buckets for histograms.
+  const latency = meter.createHistogram(
+    'flxpoint_request_latency',
+    'float',
+    'ms',
+    'Flxpoint request latency',
+  );
   const outcomes = meter.createCounter(
     'flxpoint_fr_outcomes_recorded',
     'frs',
@@ -25,7 +31,7 @@ export function createWorkerMetrics(): FlxpointActivityMetrics & {
     request({ endpoint, ok, kind, seconds }) {
       requests.add(1, { endpoint, result: ok ? 'ok' : (kind ?? 'error') });
       if (kind === 'rate_limited') rateLimited.add(1, { endpoint });
-      latency.record(seconds, { endpoint });
+      latency.record(seconds * 1000, { endpoint });
     },
     outcome(outcome, sourceKey) {
       outcomes.add(1, { outcome, source: sourceKey ?? 'unknown' });

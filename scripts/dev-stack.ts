@@ -1,0 +1,208 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { startSimulator, type RunningSimulator } from '../simulator/server';
+import { loadConfig, ConfigError, type AppConfig } from '../worker/config';
+import { createLogger, installRuntime } from '../worker/logging';
+import { startWorkerApp, type WorkerApp } from '../worker/app';
+import { pollScheduleId } from '../common/ids';
+import { FR_STEP, SOURCE_KEY } from '../common/search-attributes';
+import { addShipmentUpdate, statusQuery } from '../workflows/definitions';
+
+// `npm start`: the whole system on embedded defaults, on one machine, in one terminal:
+//   Temporal dev server (SQLite file, Web UI :8233) → Flxpoint simulator seeded with demo FRs (unless
+//   FLXPOINT_BASE_URL points at a real Flxpoint) → worker (embedded store) → one poll schedule per
+//   source, triggered once at start → a demo warehouse that ships what was acknowledged.
+// Ctrl-C stops everything in reverse order; no process is left behind.
+
+const ROOT = join(__dirname, '..');
+const env = process.env;
+const log = createLogger(env.LOG_LEVEL ?? 'info');
+
+async function waitForTemporal(address: string, child: ChildProcess, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`Temporal dev server exited with code ${child.exitCode}`);
+    try {
+      const c = await Connection.connect({ address, connectTimeout: 1000 });
+      await c.healthService.check({});
+      await c.close();
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`Temporal dev server not reachable on ${address}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/** Demo only: plays a warehouse that ships every acknowledged FR a few seconds later. */
+function startDemoWarehouse(config: AppConfig, everyMs: number): () => Promise<void> {
+  let stopped = false;
+  const done = (async () => {
+    const connection = await Connection.connect({ address: config.temporal.address });
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    let n = 0;
+    while (!stopped) {
+      await new Promise((r) => setTimeout(r, everyMs));
+      try {
+        const query = `${FR_STEP.name} = 'awaiting_shipment' AND ExecutionStatus = 'Running'`;
+        for await (const wf of client.workflow.list({ query, pageSize: 20 })) {
+          if (stopped) break;
+          const handle = client.workflow.getHandle(wf.workflowId);
+          const status = await handle.query(statusQuery);
+          const items = status.items
+            .map((i) => ({ id: i.id, quantity: i.quantity - i.cancelled - i.shipped }))
+            .filter((i) => i.quantity > 0);
+          if (!items.length) continue;
+          const trackingNumber = `1ZDEMO${String(Date.now()).slice(-8)}${n++}`;
+          await handle.executeUpdate(addShipmentUpdate, {
+            args: [{ trackingNumber, carrier: 'UPS', method: 'Ground', items }],
+          });
+          log.info({ workflowId: wf.workflowId, trackingNumber }, 'demo warehouse shipped an FR');
+        }
+      } catch (err) {
+        log.debug({ err: (err as Error).message }, 'demo warehouse: will retry');
+      }
+    }
+    await connection.close();
+  })();
+  return async () => {
+    stopped = true;
+    await done.catch(() => {});
+  };
+}
+
+async function main(): Promise<void> {
+  const tasks: { name: string; stop: () => Promise<unknown> }[] = [];
+  let shuttingDown = false;
+  const shutdown = async (code: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info('stopping: worker, simulator, Temporal dev server');
+    for (const t of tasks.reverse()) {
+      await t.stop().catch((err) => log.warn({ err: (err as Error).message, task: t.name }, 'stop failed'));
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  // npm does not always pass SIGTERM on (e.g. `timeout npm start`): when the parent goes, go too, so the
+  // dev server child is never orphaned.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown(0);
+  }, 1000).unref();
+
+  // 1. Temporal dev server (a child: scripts/temporal.sh execs the CLI, so the pid is the server's).
+  const temporalAddress = env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_PORT ?? 7233}`;
+  if (!env.TEMPORAL_ADDRESS) {
+    const temporal = spawn('bash', [join(ROOT, 'scripts/temporal.sh'), 'start'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...env, TEMPORAL_PORT: env.TEMPORAL_PORT ?? '7233' },
+    });
+    tasks.push({
+      name: 'temporal',
+      stop: () =>
+        new Promise<void>((resolve) => {
+          if (temporal.exitCode !== null) return resolve();
+          temporal.once('exit', () => resolve());
+          temporal.kill('SIGTERM');
+          setTimeout(() => temporal.kill('SIGKILL'), 10_000).unref();
+        }),
+    });
+    temporal.once('exit', (code) => {
+      if (!shuttingDown) {
+        log.error({ code }, 'Temporal dev server exited');
+        void shutdown(1);
+      }
+    });
+    await waitForTemporal(temporalAddress, temporal);
+  }
+
+  // 2. Flxpoint: the real one when configured, else the simulator with demo FRs.
+  let sim: RunningSimulator | undefined;
+  const demo = !env.FLXPOINT_BASE_URL;
+  if (demo) {
+    sim = await startSimulator({
+      port: Number(env.SIMULATOR_PORT ?? 8787),
+      host: '127.0.0.1',
+      seed: { count: Number(env.DEMO_FR_COUNT ?? 25), itemsPerFr: 2 },
+    });
+    const rate = Number(env.DEMO_NEW_FRS_PER_MINUTE ?? 2);
+    if (rate > 0) sim.state.startGenerator({ ratePerSec: rate / 60 });
+    tasks.push({ name: 'simulator', stop: () => sim!.close() });
+  }
+
+  // 3. Worker with embedded defaults, schedules created/updated at start.
+  let config: AppConfig;
+  try {
+    config = loadConfig({
+      ...env,
+      TEMPORAL_ADDRESS: temporalAddress,
+      ...(demo
+        ? {
+            FLXPOINT_BASE_URL: sim!.url,
+            FLXPOINT_SOURCES: env.FLXPOINT_SOURCES ?? 'demo:1001',
+            FLXPOINT_TOKEN_DEMO: env.FLXPOINT_TOKEN_DEMO ?? 'dev-token',
+          }
+        : {}),
+      ENSURE_SCHEDULES_ON_START: 'true',
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return shutdown(2);
+    }
+    throw err;
+  }
+  installRuntime(log, {
+    metricsBindAddress: config.http.metricsPort ? `127.0.0.1:${config.http.metricsPort}` : undefined,
+  });
+  const app: WorkerApp = await startWorkerApp(
+    { ...config, http: { ...config.http, host: '127.0.0.1' } },
+    { logger: log, workflows: { workflowsPath: require.resolve('../workflows') } },
+  );
+  tasks.push({ name: 'worker', stop: () => app.shutdown() });
+  app.done.catch((err) => {
+    log.error({ err: (err as Error).message }, 'worker failed');
+    void shutdown(1);
+  });
+
+  // Poll once now rather than a full interval from now, so the demo shows work at once.
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  for (const s of config.sources) await client.schedule.getHandle(pollScheduleId(s.key)).trigger();
+  await connection.close();
+  if (demo && env.DEMO_AUTO_SHIP !== '0') {
+    const stopWarehouse = startDemoWarehouse(config, 10_000);
+    tasks.push({ name: 'demo warehouse', stop: stopWarehouse });
+  }
+
+  const ui = `http://127.0.0.1:${env.TEMPORAL_UI_PORT ?? 8233}`;
+  console.log(
+    [
+      '',
+      'flxpoint-temporal is running. Ctrl-C stops everything.',
+      `  Temporal Web UI   ${ui}/namespaces/${config.temporal.namespace}/workflows`,
+      `  find an FR        ${ui}/namespaces/${config.temporal.namespace}/workflows?query=${encodeURIComponent(`FlxpointFrId="1"`)}`,
+      `  schedules         ${ui}/namespaces/${config.temporal.namespace}/schedules`,
+      demo
+        ? `  Flxpoint sim      ${sim!.url}  (admin: ${sim!.adminUrl}/counters)`
+        : `  Flxpoint          ${config.flxpoint.baseUrl}`,
+      config.http.healthPort ? `  worker health     http://127.0.0.1:${app.healthPort}/readyz` : '',
+      config.http.metricsPort
+        ? `  metrics           http://127.0.0.1:${config.http.metricsPort}/metrics`
+        : '',
+      `  sources           ${config.sources.map((s) => `${s.key} (${s.sourceId}) every ${s.pollInterval / 1000}s`).join(', ')}`,
+      `  search attribute  ${SOURCE_KEY.name}, ${FR_STEP.name}, FlxpointFrId, FlxpointSourceId`,
+      '',
+    ]
+      .filter((l) => l !== '')
+      .join('\n'),
+  );
+}
+
+main().catch((err) => {
+  console.error(`npm start failed: ${(err as Error).message}`);
+  process.exit(1);
+});
