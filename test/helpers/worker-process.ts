@@ -157,9 +157,12 @@ export class WorkerProcess {
     return this.exited();
   }
 
+  /** SIGKILL and start again (an automatic restart racing with this one wins; no second child). */
   async restart(extraEnv: Record<string, string> = {}): Promise<void> {
+    await this.settled();
     await this.kill();
-    await this.start(extraEnv);
+    await this.settled();
+    if (!this.running) await this.start(extraEnv);
   }
 
   /** Graceful stop (SIGTERM), SIGKILL after `graceMs`. Disables automatic restarts. */
