@@ -26,11 +26,8 @@ COPY simulator ./simulator
 COPY store ./store
 COPY worker ./worker
 COPY workflows ./workflows
-# `npm run build` = tsc -p tsconfig.build.json + dist/workflow-bundle{,.encrypted}.js. The intake entry
-# point is compiled as well in case tsconfig.build.json does not list intake/ (harmless when it does).
+# `npm run build` = tsc -p tsconfig.build.json + dist/workflow-bundle{,.encrypted}.js.
 RUN npm run build \
- && printf '{"extends":"./tsconfig.build.json","include":["intake"]}' > tsconfig.intake.json \
- && npx tsc -p tsconfig.intake.json \
  && test -f dist/worker/main.js -a -f dist/intake/main.js -a -f dist/client/cli.js \
       -a -f dist/client/setup-schedules.js -a -f dist/codec/main.js -a -f dist/workflow-bundle.js \
       -a -f dist/workflow-bundle.encrypted.js

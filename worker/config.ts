@@ -90,6 +90,9 @@ const ConfigSchema = z.object({
     /** Bind address of both. */
     host: z.string().min(1).default('0.0.0.0'),
   }),
+  /** On SIGTERM, how long in-flight activities may finish before they are cancelled (and retried
+   * elsewhere). Keep it below the pod's terminationGracePeriodSeconds. */
+  shutdownGrace: duration('WORKER_SHUTDOWN_GRACE').default(60_000),
   /** Create/update the poll schedules when the worker starts (dev); Kubernetes uses a Job instead. */
   ensureSchedulesOnStart: z
     .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
@@ -210,6 +213,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       }),
     },
     ensureSchedulesOnStart: env.ENSURE_SCHEDULES_ON_START || file.ensureSchedulesOnStart,
+    shutdownGrace: env.WORKER_SHUTDOWN_GRACE || file.shutdownGrace,
     logLevel: env.LOG_LEVEL || file.logLevel,
   };
   const parsed = ConfigSchema.safeParse(raw);

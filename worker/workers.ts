@@ -18,7 +18,7 @@ import type { AppConfig, SourceConfig } from './config';
 
 export interface WorkerDeps {
   connection: NativeConnection;
-  config: Pick<AppConfig, 'temporal' | 'flxpoint' | 'sources'>;
+  config: Pick<AppConfig, 'temporal' | 'flxpoint' | 'sources'> & Partial<Pick<AppConfig, 'shutdownGrace'>>;
   store: FrStore;
   handler: FrHandler;
   /** Pre-built bundle (production) or the workflows source path (dev, tests). */
@@ -51,6 +51,9 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     connection: deps.connection,
     namespace: config.temporal.namespace,
     dataConverter: deps.dataConverter,
+    // On shutdown, in-flight activities get this long to finish; then they are cancelled and Temporal
+    // retries them on another worker (every activity is idempotent).
+    shutdownGraceTime: config.shutdownGrace ?? 60_000,
   };
   const workers: Worker[] = [];
   if (deps.roles?.pipeline !== false) {
