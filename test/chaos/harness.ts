@@ -1,11 +1,11 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Client } from '@temporalio/client';
+import { type Client, Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { expect } from 'vitest';
 import { ensurePollSchedule, pollSettings } from '../../client/schedules';
@@ -368,4 +368,69 @@ export function allShipmentsRecorded(run: ChaosRun, shipments: Map<string, numbe
 
 export function bundleCachePath(): string {
   return join(mkdtempSync(join(tmpdir(), 'flxpoint-chaos-bundle-')), 'workflow-bundle.js');
+}
+
+export interface OwnDevServer {
+  address: string;
+  dbFile: string;
+  /** SIGTERM (graceful) or SIGKILL; resolves once the process is gone. */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Starts again on the same port and SQLite file. */
+  start(): Promise<void>;
+}
+
+/**
+ * A Temporal dev server of the test's own (not the run's shared one), so it can be stopped and restarted:
+ * `temporal server start-dev --headless --port <free> --db-filename <dir>/t.sqlite` plus the project's
+ * search attributes, as scripts/temporal.sh starts it.
+ */
+export async function startOwnDevServer(dir: string): Promise<OwnDevServer> {
+  const script = join(ROOT, 'scripts/temporal.sh');
+  const cli = (await exec('bash', [script, 'path'])).stdout.trim();
+  const attrs = (await exec('bash', [script, 'search-attributes'])).stdout.trim().split('\n');
+  const port = await freePort();
+  const httpPort = await freePort();
+  const metricsPort = await freePort();
+  const dbFile = join(dir, 't.sqlite');
+  const address = `127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  const server: OwnDevServer = {
+    address,
+    dbFile,
+    async start() {
+      const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port)];
+      args.push('--http-port', String(httpPort), '--metrics-port', String(metricsPort));
+      args.push('--db-filename', dbFile, '--log-level', 'error');
+      for (const a of attrs) args.push('--search-attribute', a);
+      const c = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      child = c;
+      let stderr = '';
+      c.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+      exited = new Promise((r) => c.once('exit', () => r()));
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        if (c.exitCode !== null) throw new Error(`dev server exited at start:\n${stderr}`);
+        try {
+          const conn = await Connection.connect({ address, connectTimeout: 1000 });
+          await conn.healthService.check({});
+          await conn.close();
+          return;
+        } catch {
+          if (Date.now() > deadline) throw new Error(`dev server not up on ${address}:\n${stderr}`);
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      }
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child && child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        const timer = setTimeout(() => child?.kill('SIGKILL'), 20_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+  await server.start();
+  return server;
 }
