@@ -1,0 +1,176 @@
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FaultRules } from '../../simulator/faults';
+import { connectTemporal, type TestTemporal } from '../helpers/temporal';
+import { killAllWorkerProcesses } from '../helpers/worker-process';
+import {
+  allAcknowledged,
+  allShipmentsRecorded,
+  bundleCachePath,
+  expectExactAccounting,
+  LONG,
+  startChaosRun,
+  startPgCluster,
+  type ChaosRun,
+  type PgCluster,
+} from './harness';
+
+// Flxpoint misbehaving, one fault at a time and then all mixed, against one real worker process. Each phase
+// seeds a fresh batch of FRs, turns the fault on while the batch drains (and half of it ships), and ends with
+// exact accounting over everything seen so far.
+//
+// Two kinds of exactly-once, stated per phase:
+//  - faults BEFORE Flxpoint handles the request (5xx, 429, dropped connection): the simulator never saw the
+//    failed attempt, so ackAttemptsByFr === 1 and shipmentAttemptsByFr === 1 exactly;
+//  - faults AFTER it handled the request (answer lost, truncated, too slow for the client's 2 s timeout):
+//    the retry is a second attempt answered "already acknowledged" / "duplicate tracking number", which the
+//    workflow counts as success. Exactly once then means ackSuccessByFr === 1 and one shipment per tracking
+//    number, with attempts >= 1.
+
+const BATCH = LONG ? 20 : 6;
+
+describe('Flxpoint faults: nothing lost, nothing doubled', () => {
+  let t: TestTemporal;
+  let pg: PgCluster;
+  let run: ChaosRun;
+  const bundleCache = bundleCachePath();
+  const all: number[] = [];
+  const shipments = new Map<string, number>();
+  const lossy = new Set<number>();
+
+  beforeAll(async () => {
+    [t, pg] = await Promise.all([connectTemporal(), startPgCluster()]);
+    run = await startChaosRun({ temporal: t, pg, bundleCache, requestsPerSecond: 50 });
+  });
+  afterAll(async () => {
+    await run?.close();
+    await killAllWorkerProcesses();
+    await pg?.stop();
+    await t?.close();
+    rmSync(dirname(bundleCache), { recursive: true, force: true });
+  });
+
+  /** Seeds a batch, runs `during` with faults on, drains it, ships half, checks the accounting. */
+  async function phase(opts: {
+    rules: FaultRules;
+    answersMayBeLost: boolean;
+    /** Faults on for `onMs`, off for `offMs`, repeated: a burst rather than a steady rate. */
+    burst?: { onMs: number; offMs: number };
+    itemsPerFr?: number;
+  }) {
+    const ids = run.seed({ count: BATCH, itemsPerFr: opts.itemsPerFr ?? 1 });
+    all.push(...ids);
+    if (opts.answersMayBeLost) for (const id of ids) lossy.add(id);
+    const seed = ids[0]!;
+    let on = true;
+    run.sim.state.setFaults({ seed, rules: opts.rules });
+    const toggler = opts.burst
+      ? setInterval(
+          () => {
+            on = !on;
+            if (on) run.sim.state.setFaults({ rules: opts.rules });
+            else run.sim.state.clearFaults();
+          },
+          (opts.burst.onMs + opts.burst.offMs) / 2,
+        )
+      : undefined;
+    try {
+      await allAcknowledged(run, ids, 150_000);
+      const shipped = ids.filter((_, i) => i % 2 === 0);
+      for (const id of shipped) shipments.set(await run.shipAll(id), id);
+      await allShipmentsRecorded(run, shipments, 150_000);
+    } finally {
+      if (toggler) clearInterval(toggler);
+      run.sim.state.clearFaults();
+    }
+    const c = run.counters();
+    if (!opts.answersMayBeLost) {
+      for (const id of ids) expect(c.ackAttemptsByFr[id], `ack attempts FR ${id}`).toBe(1);
+    }
+    await expectExactAccounting(run, {
+      frIds: all,
+      acknowledged: all,
+      ackAnswerMayBeLost: [...lossy],
+      maxAckAttempts: 8,
+      shipments,
+      // Before-handling faults never reach the create, so a second attempt would be a bug: only lossy
+      // phases may show two attempts for a shipment.
+      shipmentAnswerMayBeLost: lossy.size > 0,
+    });
+    return c;
+  }
+
+  it('5xx bursts (every request 503 for a second, then fine, repeatedly)', async () => {
+    const c = await phase({
+      rules: { '*': { error5xx: 1 } },
+      answersMayBeLost: false,
+      burst: { onMs: 1200, offMs: 1200 },
+    });
+    expect(c.faultsInjected.error5xx).toBeGreaterThan(0);
+  });
+
+  it('429 storms without Retry-After', async () => {
+    run.sim.state.setRateLimit({ retryAfter: 'none' });
+    const c = await phase({ rules: { '*': { rateLimit429: 0.35 } }, answersMayBeLost: false });
+    run.sim.state.setRateLimit({ retryAfter: 'seconds' });
+    expect(c.faultsInjected.rateLimit429).toBeGreaterThan(0);
+  });
+
+  it('connections dropped before the request is handled', async () => {
+    const c = await phase({ rules: { '*': { drop: 0.3 } }, answersMayBeLost: false });
+    expect(c.faultsInjected.drop).toBeGreaterThan(0);
+  });
+
+  it('answers lost after the request was handled (ack and shipment create)', async () => {
+    const c = await phase({
+      rules: { 'fr.acknowledge': { dropAfter: 0.5 }, 'shipment.create': { dropAfter: 0.5 } },
+      answersMayBeLost: true,
+    });
+    expect(c.faultsInjected.dropAfter).toBeGreaterThan(0);
+    // At least one FR saw its ack answer lost and was acknowledged by the retry's "already acknowledged".
+    expect(all.some((id) => (c.ackAttemptsByFr[id] ?? 0) >= 2)).toBe(true);
+  });
+
+  it('responses slower than the request timeout (the server still acts)', async () => {
+    const c = await phase({
+      rules: { 'fr.acknowledge': { slowMs: 2_600, slow: 0.5 }, 'fr.get': { slowMs: 2_600, slow: 0.3 } },
+      answersMayBeLost: true,
+    });
+    expect(c.faultsInjected.slow).toBeGreaterThan(0);
+  });
+
+  it('truncated bodies and schema-breaking FRs on fetch', async () => {
+    const c = await phase({
+      rules: { '*': { truncate: 0.25 }, 'fr.get': { truncate: 0.25, schemaBreak: 0.4 } },
+      answersMayBeLost: true,
+      itemsPerFr: 2,
+    });
+    expect((c.faultsInjected.truncate ?? 0) + (c.faultsInjected.schemaBreak ?? 0)).toBeGreaterThan(0);
+  });
+
+  it('everything at once', async () => {
+    const c = await phase({
+      rules: {
+        '*': {
+          error5xx: 0.1,
+          rateLimit429: 0.1,
+          drop: 0.05,
+          dropAfter: 0.1,
+          truncate: 0.05,
+          slowMs: 2_600,
+          slow: 0.05,
+        },
+        'fr.get': { schemaBreak: 0.1 },
+      },
+      answersMayBeLost: true,
+      itemsPerFr: 2,
+    });
+    expect(Object.keys(c.faultsInjected).length).toBeGreaterThanOrEqual(3);
+    expect(await run.store.stats()).toEqual({
+      committed: all.length,
+      commitSideEffects: all.length,
+      shipments: shipments.size,
+    });
+  });
+});
