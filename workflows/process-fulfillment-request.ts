@@ -415,9 +415,10 @@ export async function processFulfillmentRequestWorkflow(
       return finish((await upstreamTerminal()) ? 'cancelled_upstream' : 'acknowledge_refused');
     status.items = ledgerFromFr(adjusted);
     claimed = true;
-    if (operatorCancel || decision.kind === 'reject') {
-      return finish(operatorCancel ? 'cancelled_by_operator' : 'rejected');
-    }
+    if (operatorCancel) return finish('cancelled_by_operator');
+    // A partial decision that acknowledged nothing is a reject in Flxpoint's eyes (the FR is Canceled).
+    if (decision.kind === 'reject' || status.items.every((i) => i.acknowledged === 0))
+      return finish('rejected');
     await local.recordFrOutcome({
       sourceKey: input.sourceKey,
       sourceId,

@@ -105,17 +105,31 @@ describe('fulfillment-request pipeline', () => {
             killOrFillType: what,
           };
         }
+        if (what === 'zero')
+          return {
+            kind: 'partial',
+            items: [{ id: first.id, acknowledgedQuantity: 0 }],
+            killOrFillType: 'fill',
+          };
         if (what === 'reject') return { kind: 'reject', reason: 'out of stock', killOrFillType: 'kill' };
         if (what === 'throw') throw new HandlerRejectedError('address cannot be shipped to');
         return { kind: 'accept' };
       },
     };
-    p = await startPipeline(t, { seed: { count: 4, itemsPerFr: 2, quantity: { min: 3, max: 3 } }, handler });
+    p = await startPipeline(t, { seed: { count: 5, itemsPerFr: 2, quantity: { min: 3, max: 3 } }, handler });
     const pl = p;
-    const [fill, kill, reject, fail] = ids(pl);
-    decisions.set(fill!, 'fill').set(kill!, 'kill').set(reject!, 'reject').set(fail!, 'throw');
+    const [fill, kill, reject, fail, zero] = ids(pl);
+    decisions
+      .set(fill!, 'fill')
+      .set(kill!, 'kill')
+      .set(reject!, 'reject')
+      .set(fail!, 'throw')
+      .set(zero!, 'zero');
     await pl.poll();
     expect((await outcomeOf(t, pl.frWorkflowId(reject!))).outcome).toBe('rejected');
+    // A partial that acknowledges nothing cancels the FR: it ends as rejected, not waiting for shipments.
+    expect((await outcomeOf(t, pl.frWorkflowId(zero!))).outcome).toBe('rejected');
+    expect(pl.sim.state.getFr(zero!)!.fr.fulfillmentRequestStatus.handle).toBe('canceled');
     const failed = await outcomeOf(t, pl.frWorkflowId(fail!));
     expect(failed.outcome).toBe('processing_failed');
     const failedFr = pl.sim.state.getFr(fail!)!.fr;
