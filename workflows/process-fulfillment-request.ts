@@ -367,8 +367,12 @@ export async function processFulfillmentRequestWorkflow(
     setStep('acknowledging');
     try {
       const res = await api.acknowledgeFulfillmentRequest({ frId });
-      if (res === 'already_acknowledged')
-        log.info('FR was already acknowledged: treating as success', { frId, sourceId });
+      // "Already acknowledged" (a retry whose first answer was lost, or someone else) is success.
+      log.info('acknowledged in Flxpoint', {
+        frId,
+        sourceId,
+        alreadyAcknowledged: res === 'already_acknowledged',
+      });
       status.items = status.items.map((i) => ({ ...i, acknowledged: i.acknowledged + openQuantity(i) }));
     } catch (err) {
       if (!isNonRetryable(err)) throw err;
@@ -377,6 +381,7 @@ export async function processFulfillmentRequestWorkflow(
       return finish((await upstreamTerminal()) ? 'cancelled_upstream' : 'acknowledge_refused');
     }
     claimed = true;
+    meter.createCounter('flxpoint_fr_acknowledged', 'frs', 'FRs acknowledged in full in Flxpoint').add(1);
     await local.recordFrOutcome({
       sourceKey: input.sourceKey,
       sourceId,
