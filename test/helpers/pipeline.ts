@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
-import { WorkflowFailedError } from '@temporalio/client';
+import { Client, WorkflowFailedError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { FrHandler } from '../../handlers/types';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
@@ -11,6 +11,7 @@ import type { FrStore } from '../../store/types';
 import { frWorkflowId } from '../../common/ids';
 import { loadConfig, type AppConfig } from '../../worker/config';
 import { createWorkers } from '../../worker/workers';
+import { dataConverterFor } from '../../worker/app';
 import { pollSettings } from '../../client/schedules';
 import type { FrStatus, PollFulfillmentRequestsInput, PollSummary } from '../../workflows/definitions';
 import { statusQuery } from '../../workflows/definitions';
@@ -30,6 +31,8 @@ export interface Pipeline {
   seed(o: { count: number; itemsPerFr?: number; quantity?: { min: number; max: number } }): number[];
   config: AppConfig;
   store: FrStore;
+  /** A client with the pipeline's data converter (encrypting when FLXPOINT_ENCRYPTION_KEYS is set). */
+  client: Client;
   /** Runs one poll (the same workflow the schedule starts) to completion. */
   poll(): Promise<PollSummary>;
   frWorkflowId(frId: number): string;
@@ -79,7 +82,9 @@ export async function startPipeline(t: TestTemporal, opts: PipelineOptions = {})
     ...opts.env,
   });
   const store = opts.store ?? (await createStore({ kind: 'embedded' }));
-  const bundle = await workflowBundle(WORKFLOWS_PATH);
+  const dataConverter = dataConverterFor(config);
+  const client = dataConverter ? new Client({ connection: t.connection, dataConverter }) : t.client;
+  const bundle = await workflowBundle(WORKFLOWS_PATH, dataConverter?.failureConverterPath);
   let workers: Worker[] = [];
   let running: Promise<unknown> | undefined;
 
@@ -89,6 +94,7 @@ export async function startPipeline(t: TestTemporal, opts: PipelineOptions = {})
     sourceKey,
     sourceId,
     token,
+    client,
     frIds: opts.seed ? seed(opts.seed) : [],
     seed,
     config,
@@ -104,14 +110,14 @@ export async function startPipeline(t: TestTemporal, opts: PipelineOptions = {})
         maxFrsPerRun: s.maxFrsPerRun,
         fr: s.fr,
       };
-      return t.client.workflow.execute('pollFulfillmentRequestsWorkflow', {
+      return client.workflow.execute('pollFulfillmentRequestsWorkflow', {
         taskQueue: config.temporal.taskQueue,
         workflowId: `poll-${sourceKey}-${Date.now()}-${randomInt(1e6)}`,
         args: [input],
       });
     },
     frWorkflowId: (frId) => frWorkflowId(sourceId, frId),
-    status: (frId) => t.client.workflow.getHandle(frWorkflowId(sourceId, frId)).query(statusQuery),
+    status: (frId) => client.workflow.getHandle(frWorkflowId(sourceId, frId)).query(statusQuery),
     counters: () => sim.state.snapshotCounters(),
     async startWorkers() {
       workers = await createWorkers({
@@ -120,6 +126,7 @@ export async function startPipeline(t: TestTemporal, opts: PipelineOptions = {})
         store,
         handler: opts.handler ?? acceptAll,
         workflows: { workflowBundle: { code: bundle.code } },
+        dataConverter,
       });
       running = Promise.all(workers.map((w) => w.run()));
     },
@@ -164,7 +171,7 @@ export async function eventually<T>(
 }
 
 /** The result of a workflow, or the failure's message chain when it failed. */
-export async function outcomeOf(t: TestTemporal, workflowId: string): Promise<FrStatus> {
+export async function outcomeOf(t: { client: Client }, workflowId: string): Promise<FrStatus> {
   try {
     return await t.client.workflow.getHandle(workflowId).result();
   } catch (err) {

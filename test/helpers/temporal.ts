@@ -47,12 +47,19 @@ export async function connectTemporal(): Promise<TestTemporal> {
 }
 
 const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
-/** Bundles workflow code once per file per test process: bundling is the slow part of a worker start. */
-export function workflowBundle(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
-  let b = bundles.get(workflowsPath);
+/**
+ * Bundles workflow code once per (path, failure converter) per test process: bundling is the slow part of
+ * a worker start. An encrypting worker needs the failure converter compiled into its bundle.
+ */
+export function workflowBundle(
+  workflowsPath: string,
+  failureConverterPath?: string,
+): Promise<WorkflowBundleWithSourceMap> {
+  const key = `${workflowsPath}|${failureConverterPath ?? ''}`;
+  let b = bundles.get(key);
   if (!b) {
-    b = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
-    bundles.set(workflowsPath, b);
+    b = bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: new DefaultLogger('WARN') });
+    bundles.set(key, b);
   }
   return b;
 }
