@@ -184,7 +184,9 @@ export async function startDevServer(): Promise<DevServer> {
   const port = await freePort();
   const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port)];
   args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
-  args.push('--db-filename', join(dir, 't.sqlite'), '--log-level', 'error');
+  // BENCH_TEMPORAL_DB=memory: in-memory SQLite, to tell the dev server's file persistence apart from the rest.
+  if (process.env.BENCH_TEMPORAL_DB !== 'memory') args.push('--db-filename', join(dir, 't.sqlite'));
+  args.push('--log-level', 'error');
   for (const a of attrs) args.push('--search-attribute', a);
   const proc = spawnProc(cli, args);
   const address = `127.0.0.1:${port}`;
