@@ -21,12 +21,12 @@ import {
 // and 429s from the bucket (target 0). Repeated at 20 and 100 req/s to show the engine is not what limits.
 // A row with burst 40 shows what a looser bucket changes (nothing for us: we pace to the sustained rate).
 
-const USAGE = `npx tsx bench/budget.ts [--rates 2,20,100] [--backlogs 40,300,1000] [--burst 2] [--burst40-row yes]
+const USAGE = `npx tsx bench/budget.ts [--rates 2,20,100] [--backlogs 40,300,500] [--burst 2] [--burst40-row yes]
   [--poll 5s] [--store postgres|embedded]`;
 const f = flags(
   {
     rates: '2,20,100',
-    backlogs: '40,300,1000',
+    backlogs: '40,300,500',
     burst: '2',
     'burst40-row': 'yes',
     poll: '5s',

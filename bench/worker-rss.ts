@@ -17,8 +17,8 @@ import {
 // Resident memory of the production worker process (worker/main.ts, embedded store in memory): at rest
 // (one source polling an empty Flxpoint), while a backlog drains, and at rest again afterwards.
 
-const USAGE = `npx tsx bench/worker-rss.ts [--backlog 1000] [--rest-seconds 20] [--rate 100] [--stores embedded,postgres]`;
-const f = flags({ backlog: '1000', 'rest-seconds': '20', rate: '100', stores: 'embedded,postgres' }, USAGE);
+const USAGE = `npx tsx bench/worker-rss.ts [--backlog 400] [--rest-seconds 20] [--rate 100] [--stores embedded,postgres]`;
+const f = flags({ backlog: '400', 'rest-seconds': '20', rate: '100', stores: 'embedded,postgres' }, USAGE);
 
 async function sampleRss(pid: number, until: () => Promise<boolean>, everyMs = 500): Promise<number[]> {
   const out: number[] = [];
