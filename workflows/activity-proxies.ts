@@ -16,6 +16,24 @@ export function flxpointActivities(sourceKey: string, settings?: FrWorkflowSetti
   });
 }
 
+/**
+ * The poller's list calls retry briefly and then give up: the poll fails (visibly, in the Web UI) and the
+ * schedule's next tick starts a fresh one. Retrying for minutes instead would hold the schedule (overlap
+ * SKIP) behind a backoff that has grown to two minutes, long after Flxpoint recovered.
+ */
+export function pollerFlxpointActivities(sourceKey: string, settings?: FrWorkflowSettings) {
+  return proxyActivities<Pick<FlxpointActivities, 'listNewFulfillmentRequests'>>({
+    taskQueue: flxpointApiTaskQueue(workflowInfo().taskQueue, sourceKey),
+    startToCloseTimeout: settings?.flxpointActivityTimeoutMs ?? '45 seconds',
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '10 seconds',
+      maximumAttempts: 6,
+    },
+  });
+}
+
 // No taskQueue: the workflow's own queue, which is the pipeline queue.
 export function pipelineActivities(settings?: FrWorkflowSettings) {
   return proxyActivities<PipelineActivities>({

@@ -3,7 +3,7 @@ import { log, ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temp
 import { frWorkflowId } from '../common/ids';
 import { FR_ID, FR_STEP, SOURCE_ID, SOURCE_KEY } from '../common/search-attributes';
 import type { FrRef } from '../activities';
-import { flxpointActivities } from './activity-proxies';
+import { pollerFlxpointActivities } from './activity-proxies';
 import type { PollFulfillmentRequestsInput, PollSummary } from './definitions';
 import { processFulfillmentRequestWorkflow } from './process-fulfillment-request';
 
@@ -21,7 +21,7 @@ const MAX_PASSES = 5;
 export async function pollFulfillmentRequestsWorkflow(
   input: PollFulfillmentRequestsInput,
 ): Promise<PollSummary> {
-  const api = flxpointActivities(input.sourceKey, input.fr);
+  const api = pollerFlxpointActivities(input.sourceKey, input.fr);
   const summary: PollSummary = input.carry ?? {
     pagesRead: 0,
     frsSeen: 0,

@@ -134,7 +134,9 @@ describe('Flxpoint faults: nothing lost, nothing doubled', () => {
 
   it('responses slower than the request timeout (the server still acts)', async () => {
     const c = await phase({
-      rules: { 'fr.acknowledge': { slowMs: 2_600, slow: 0.5 }, 'fr.get': { slowMs: 2_600, slow: 0.3 } },
+      // A quarter of acks slow: each slow answer costs a timeout plus a doubling backoff (2 s, 4 s, 8 s...),
+      // so at one half a run of 5-6 slow retries on one FR (a few % per run) outlasted the 2-minute wait.
+      rules: { 'fr.acknowledge': { slowMs: 2_600, slow: 0.25 }, 'fr.get': { slowMs: 2_600, slow: 0.25 } },
       answersMayBeLost: true,
     });
     expect(c.faultsInjected.slow).toBeGreaterThan(0);
