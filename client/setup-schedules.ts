@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../worker/config';
+import { loadConfigOrExit } from '../worker/config';
 import { createLogger } from '../worker/logging';
 import { ensureSchedules } from '../worker/app';
 import { KeyRingError } from '../codec/keyring';
@@ -9,17 +9,7 @@ import { KeyRingError } from '../codec/keyring';
 // (the Job's backoffLimit retries it).
 
 async function main(): Promise<number> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      console.error('See README.md "Configuration" for every variable.');
-      return 2;
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel).child({ component: 'setup-schedules' });
   try {
     await ensureSchedules(config, logger);

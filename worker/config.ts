@@ -231,6 +231,21 @@ export function loadConfig(env: Env = process.env): AppConfig {
   return parsed.data;
 }
 
+/**
+ * For process entry points (worker, schedule Job): the config, or every problem on stderr and exit code 2,
+ * the code Kubernetes and the tests read as "fix the configuration", distinct from a runtime failure (1).
+ */
+export function loadConfigOrExit(env: Env = process.env): AppConfig {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    console.error('See README.md "Configuration" for every variable.');
+    process.exit(2);
+  }
+}
+
 /** A copy safe to log: tokens and keys replaced. */
 export function redactConfig(config: AppConfig): unknown {
   return {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig } from './config';
+import { loadConfigOrExit } from './config';
 import { createLogger, installRuntime } from './logging';
 import { startWorkerApp } from './app';
 
@@ -9,17 +9,7 @@ import { startWorkerApp } from './app';
 // sources in development. SIGTERM/SIGINT: stop polling, let in-flight tasks finish, exit 0.
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      console.error('See README.md "Configuration" for every variable.');
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   installRuntime(logger, {
     level: config.logLevel === 'debug' || config.logLevel === 'trace' ? 'DEBUG' : 'INFO',
