@@ -5,10 +5,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 if [ ! -d node_modules/@temporalio/worker ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # `npm install`, not `npm ci`: npm 11.19 writes lock files without other platforms' optional
-  # packages and then refuses them in `npm ci` ("Missing: @swc/core-darwin-arm64 from lock file").
-  echo "[setup] installing npm dependencies (npm install, versions pinned by package-lock.json)" >&2
-  npm install --no-audit --no-fund >&2
+  # `npm ci`: exactly the lock file, never a rewrite of it. The lock file must hold every platform's
+  # optional packages (regenerate it with `npm install --package-lock-only` and no node_modules/;
+  # an `npm install` over an existing tree drops them and `npm ci` then refuses the file).
+  echo "[setup] installing npm dependencies (npm ci, exactly package-lock.json)" >&2
+  npm ci --no-audit --no-fund >&2
 fi
 TEMPORAL_CLI_PATH="$(bash scripts/temporal.sh path)"
 export TEMPORAL_CLI_PATH
