@@ -25,12 +25,17 @@ Serves a simulated Flxpoint API (and its admin API under /__admin/) for local ru
   --envelope <kind>          FR list envelope: items | data | array (default items)
   --ack-methods <list>       POST,PATCH | POST | PATCH (default POST,PATCH)
   --allow-duplicate-tracking accept duplicate tracking numbers on an FR
+  --list-dialects <list>     list query dialects honoured, others ignored: guide,reference | guide |
+                             reference (default guide,reference)
+  --error-wording <mode>     canonical | random: 4xx bodies with fixed phrases, or unrelated words drawn
+                             per run (default canonical)
   --fault-5xx <fraction>     fraction of requests answered 503
   --fault-429 <fraction>     fraction of requests answered 429 (beyond the rate limit)
   --fault-slow-ms <ms>       delay every request (or --fault-slow fraction of them) by ms
   --fault-slow <fraction>    fraction of requests delayed (default 1 when --fault-slow-ms is set)
   --fault-drop <fraction>    fraction of connections dropped before handling
   --fault-drop-after <fraction> fraction handled, then connection dropped (lost response)
+  --fault-5xx-after <fraction>  fraction handled, then answered 503 (state changed, client told it failed)
   --fault-truncate <fraction>   fraction of bodies truncated
   --fault-schema <fraction>     fraction of bodies with one schema-breaking FR
   --generate-rate <n>        create n new FRs per second continuously
@@ -67,12 +72,15 @@ export function parseCliArgs(argv: string[]): CliConfig {
         envelope: { type: 'string' },
         'ack-methods': { type: 'string' },
         'allow-duplicate-tracking': { type: 'boolean' },
+        'list-dialects': { type: 'string' },
+        'error-wording': { type: 'string' },
         'fault-5xx': { type: 'string' },
         'fault-429': { type: 'string' },
         'fault-slow-ms': { type: 'string' },
         'fault-slow': { type: 'string' },
         'fault-drop': { type: 'string' },
         'fault-drop-after': { type: 'string' },
+        'fault-5xx-after': { type: 'string' },
         'fault-truncate': { type: 'string' },
         'fault-schema': { type: 'string' },
         'generate-rate': { type: 'string' },
@@ -165,6 +173,15 @@ export function parseCliArgs(argv: string[]): CliConfig {
   const ack = oneOf('ack-methods', v['ack-methods'], ['POST,PATCH', 'PATCH,POST', 'POST', 'PATCH'] as const);
   if (ack) options.acknowledgeMethods = ack.split(',') as ('POST' | 'PATCH')[];
   if (v['allow-duplicate-tracking']) options.allowDuplicateTrackingNumbers = true;
+  const dialects = oneOf('list-dialects', v['list-dialects'], [
+    'guide,reference',
+    'reference,guide',
+    'guide',
+    'reference',
+  ] as const);
+  if (dialects) options.listDialects = dialects.split(',') as ('guide' | 'reference')[];
+  const wording = oneOf('error-wording', v['error-wording'], ['canonical', 'random'] as const);
+  if (wording) options.errorWording = wording;
   if (v.admin === false) options.admin = false;
 
   const rule: FaultRule = {};
@@ -183,6 +200,8 @@ export function parseCliArgs(argv: string[]): CliConfig {
   if (drop) rule.drop = drop;
   const dropAfter = fraction('fault-drop-after', v['fault-drop-after']);
   if (dropAfter) rule.dropAfter = dropAfter;
+  const f5After = fraction('fault-5xx-after', v['fault-5xx-after']);
+  if (f5After) rule.error5xxAfter = f5After;
   const trunc = fraction('fault-truncate', v['fault-truncate']);
   if (trunc) rule.truncate = trunc;
   const schema = fraction('fault-schema', v['fault-schema']);

@@ -18,6 +18,11 @@ export interface FaultRule {
   drop?: number;
   /** Fraction handled, then the socket destroyed: it happened but the client cannot know (lost response). */
   dropAfter?: number;
+  /**
+   * Fraction handled, then answered 5xx (status5xx, default 503) instead of the real answer: the state changed
+   * but the client is told it failed, as a gateway that times out on a slow backend does.
+   */
+  error5xxAfter?: number;
   /** Fraction handled, then the JSON body cut in half. */
   truncate?: number;
   /** Fraction handled, then one FR in the body made schema-breaking (an item quantity becomes a string). */
@@ -34,7 +39,9 @@ export interface FaultConfig {
 export interface FaultPlan {
   delayMs: number;
   before?: { kind: 'error5xx'; status: number } | { kind: 'rateLimit429' } | { kind: 'drop' };
-  after?: 'dropAfter' | 'truncate' | 'schemaBreak';
+  after?: 'dropAfter' | 'error5xxAfter' | 'truncate' | 'schemaBreak';
+  /** Status for an `error5xxAfter`. */
+  afterStatus?: number;
 }
 
 const FRACTIONS = [
@@ -43,6 +50,7 @@ const FRACTIONS = [
   'slow',
   'drop',
   'dropAfter',
+  'error5xxAfter',
   'truncate',
   'schemaBreak',
 ] as const;
@@ -81,7 +89,10 @@ export class FaultInjector {
     else if (this.rng.chance(r.error5xx ?? 0)) plan.before = { kind: 'error5xx', status: r.status5xx ?? 503 };
     else if (this.rng.chance(r.rateLimit429 ?? 0)) plan.before = { kind: 'rateLimit429' };
     else if (this.rng.chance(r.dropAfter ?? 0)) plan.after = 'dropAfter';
-    else if (this.rng.chance(r.truncate ?? 0)) plan.after = 'truncate';
+    else if (this.rng.chance(r.error5xxAfter ?? 0)) {
+      plan.after = 'error5xxAfter';
+      plan.afterStatus = r.status5xx ?? 503;
+    } else if (this.rng.chance(r.truncate ?? 0)) plan.after = 'truncate';
     else if (this.rng.chance(r.schemaBreak ?? 0)) plan.after = 'schemaBreak';
     return plan;
   }

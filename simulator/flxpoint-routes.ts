@@ -74,15 +74,20 @@ export async function handleApi(
   const id = route.id ?? 0;
   switch (endpoint) {
     case 'fr.list': {
-      const statuses = statusFilter(q);
-      // Both dialects, always: the guide's page/size and the reference's filterPageNumber/filterPageSize.
-      const page = intParam(q.get('page') ?? q.get('filterPageNumber'), 'page', 1, 1, 1_000_000);
-      const size = intParam(q.get('size') ?? q.get('filterPageSize'), 'size', 100, 1, 500);
+      const p = listParams(q, state.behavior.listDialects);
+      const statuses = statusFilter(p.status);
+      const page = intParam(p.page, 'page', 1, 1, 1_000_000);
+      const size = intParam(p.size, 'size', 100, 1, 500);
       const frs = store.list(sourceId, statuses, page, size);
       return { status: 200, json: envelope(state.behavior.listEnvelope, frs) };
     }
     case 'fr.count':
-      return { status: 200, json: { count: store.count(sourceId, statusFilter(q)) } };
+      return {
+        status: 200,
+        json: {
+          count: store.count(sourceId, statusFilter(listParams(q, state.behavior.listDialects).status)),
+        },
+      };
     case 'fr.get':
       return { status: 200, json: store.visible(sourceId, id) };
     case 'fr.acknowledge': {
@@ -160,9 +165,23 @@ export async function handleApi(
   }
 }
 
+/**
+ * The list parameters in the dialects this simulator honours; a parameter of another dialect is ignored
+ * (null), as the real API is reported to ignore unknown parameters rather than reject them.
+ */
+function listParams(q: URLSearchParams, dialects: readonly string[]) {
+  const guide = dialects.includes('guide');
+  const reference = dialects.includes('reference');
+  const pick = (g: string, r: string) => (guide ? q.get(g) : null) ?? (reference ? q.get(r) : null);
+  return {
+    status: pick('status', 'filterStatus'),
+    page: pick('page', 'filterPageNumber'),
+    size: pick('size', 'filterPageSize'),
+  };
+}
+
 /** No status filter returns everything visible to the token, as the guide warns. */
-function statusFilter(q: URLSearchParams) {
-  const raw = q.get('status') ?? q.get('filterStatus');
+function statusFilter(raw: string | null) {
   if (raw === null || raw.trim() === '')
     return new Set(Object.keys(PROCESSING_STATUS_NAMES) as (keyof typeof PROCESSING_STATUS_NAMES)[]);
   const s = parseStatusFilter(raw);

@@ -7,6 +7,9 @@ import { type RateLimitConfig } from './rate-limiter';
 
 export type ListEnvelope = 'items' | 'data' | 'array';
 export type AckMethod = 'POST' | 'PATCH';
+/** `guide`: `status`/`page`/`size`; `reference`: `filterStatus`/`filterPageNumber`/`filterPageSize`. */
+export type ListDialectName = 'guide' | 'reference';
+export type ErrorWording = 'canonical' | 'random';
 
 /** Knobs that may change while the simulator runs (admin `PATCH /__admin/behavior`). */
 export interface SimulatorBehavior {
@@ -20,6 +23,18 @@ export interface SimulatorBehavior {
   duplicateTrackingStatus: 400 | 409;
   /** The source's saved setting used when adjust sends `cancelUnacknowledgedItemQuantity: null`. */
   sourceCancelsUnacknowledged: boolean;
+  /**
+   * Query dialects `GET /fulfillment-requests` and `/count` honour. Parameters of a dialect not listed are
+   * ignored, as public clients report the real API does with unknown parameters: `status=NEW` then returns
+   * every FR, unpaged by `page`/`size`.
+   */
+  listDialects: ListDialectName[];
+  /**
+   * `canonical`: 4xx bodies carry fixed phrases (`already acknowledged`, `duplicate tracking number`…).
+   * `random`: the same statuses with wording drawn per run from unrelated phrases, since Flxpoint documents
+   * none; a client must decide from Flxpoint's state, not from the words.
+   */
+  errorWording: ErrorWording;
 }
 
 export interface SimulatorOptions extends Partial<SimulatorBehavior> {
@@ -49,6 +64,8 @@ export const DEFAULT_BEHAVIOR: Readonly<SimulatorBehavior> = Object.freeze<Simul
   allowDuplicateTrackingNumbers: false,
   duplicateTrackingStatus: 400,
   sourceCancelsUnacknowledged: false,
+  listDialects: ['guide', 'reference'],
+  errorWording: 'canonical',
 });
 
 export function validateBehavior(b: SimulatorBehavior): SimulatorBehavior {
@@ -65,8 +82,20 @@ export function validateBehavior(b: SimulatorBehavior): SimulatorBehavior {
   if (b.duplicateTrackingStatus !== 400 && b.duplicateTrackingStatus !== 409) {
     throw new RangeError('duplicateTrackingStatus must be 400 or 409');
   }
+  if (
+    !Array.isArray(b.listDialects) ||
+    b.listDialects.length === 0 ||
+    b.listDialects.some((d) => d !== 'guide' && d !== 'reference')
+  ) {
+    throw new RangeError('listDialects must be a non-empty list of guide and/or reference');
+  }
+  if (b.errorWording !== 'canonical' && b.errorWording !== 'random') {
+    throw new RangeError(`errorWording must be canonical or random, got ${String(b.errorWording)}`);
+  }
   return {
     listEnvelope: b.listEnvelope,
+    listDialects: [...new Set(b.listDialects)],
+    errorWording: b.errorWording,
     acknowledgeMethods: [...new Set(b.acknowledgeMethods)],
     allowDuplicateTrackingNumbers: Boolean(b.allowDuplicateTrackingNumbers),
     duplicateTrackingStatus: b.duplicateTrackingStatus,

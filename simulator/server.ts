@@ -133,7 +133,7 @@ async function handleFlxpoint(state: SimulatorState, req: IncomingMessage, res: 
   try {
     result = await handleApi(state, endpoint, route, sourceId, req, url);
   } catch (err) {
-    return sendError(res, err);
+    return sendError(res, err, state);
   }
   sendResult(state, plan, req, res, result);
 }
@@ -147,6 +147,9 @@ function sendResult(
 ) {
   if (plan.after) state.counters.inc('faultsInjected', plan.after);
   if (plan.after === 'dropAfter') return void req.socket.destroy();
+  if (plan.after === 'error5xxAfter') {
+    return sendText(res, plan.afterStatus ?? 503, 'Gateway timeout talking to the backend (injected fault)');
+  }
   if (result.json === undefined) return send(res, result.status, undefined);
   if (plan.after === 'schemaBreak') {
     return sendJson(
@@ -174,8 +177,12 @@ function sendTooMany(state: SimulatorState, res: ServerResponse, retryAfterMs: n
   );
 }
 
-function sendError(res: ServerResponse, err: unknown): void {
-  if (err instanceof SimHttpError) return sendText(res, err.status, err.message, err.headers);
+function sendError(res: ServerResponse, err: unknown, state?: SimulatorState): void {
+  if (err instanceof SimHttpError) {
+    // Flxpoint documents no error wording: in `random` mode the status stays, the words do not.
+    const text = state?.behavior.errorWording === 'random' ? state.errorPhrase() : err.message;
+    return sendText(res, err.status, text, err.headers);
+  }
   throw err;
 }
 

@@ -37,6 +37,8 @@ export class SimulatorState {
   private behaviorNow!: SimulatorBehavior;
   private readonly generator: FrGenerator;
   private readonly randomSeed: number;
+  /** Draws the `random` error wording: its own stream, so the wording never shifts faults or data. */
+  private readonly wordingRng: Rng;
 
   constructor(private readonly opts: SimulatorOptions = {}) {
     this.tokens = new Map(Object.entries(opts.tokens ?? DEFAULT_TOKENS));
@@ -46,6 +48,7 @@ export class SimulatorState {
         throw new RangeError(`sourceId must be a positive integer, got ${source}`);
     }
     this.randomSeed = opts.randomSeed ?? 1;
+    this.wordingRng = new Rng(this.randomSeed ^ 0x5eed);
     this.rateLimiter = new RateLimiter(opts.rateLimit);
     this.faults = new FaultInjector(opts.faults ?? { rules: {} }, this.randomSeed);
     this.generator = new FrGenerator((o) => {
@@ -70,6 +73,24 @@ export class SimulatorState {
 
   get behavior(): Readonly<SimulatorBehavior> {
     return this.behaviorNow;
+  }
+
+  /**
+   * A 4xx body in `random` wording mode: one of several phrases that name no reason a client could match
+   * on (never "already acknowledged", "duplicate", "transition"), with a code that changes per answer.
+   */
+  errorPhrase(): string {
+    const code = this.wordingRng.int(1000, 9999);
+    const phrases = [
+      `Request rejected (code E${code})`,
+      'The operation could not be completed for this record',
+      `Validation error, see the API documentation (ref ${code.toString(16)})`,
+      'Bad Request',
+      'Conflict with the current data of the resource',
+      `Unable to process request [${code}]`,
+      '',
+    ];
+    return phrases[this.wordingRng.int(0, phrases.length - 1)]!;
   }
 
   sourceOf(token: string | undefined): number | undefined {
@@ -183,6 +204,8 @@ function pickBehavior(o: SimulatorOptions): Partial<SimulatorBehavior> {
   if (o.duplicateTrackingStatus !== undefined) out.duplicateTrackingStatus = o.duplicateTrackingStatus;
   if (o.sourceCancelsUnacknowledged !== undefined)
     out.sourceCancelsUnacknowledged = o.sourceCancelsUnacknowledged;
+  if (o.listDialects !== undefined) out.listDialects = o.listDialects;
+  if (o.errorWording !== undefined) out.errorWording = o.errorWording;
   return out;
 }
 
