@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type DoctorReport, formatDoctorReport, runDoctor } from '../../client/doctor/probe';
+import { type RunningSimulator, startSimulator, type SimulatorOptions } from '../../simulator/server';
+
+// The doctor against the simulator in each reading of the docs: it must name the dialect that works, fail
+// where a worker would mirror every FR, and never write.
+
+let sim: RunningSimulator | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+async function doctorAgainst(
+  opts: SimulatorOptions,
+  extra: { token?: string; expectedSourceId?: number; configuredDialect?: 'guide' | 'reference' } = {},
+): Promise<DoctorReport> {
+  sim = await startSimulator({ seed: { count: 6, itemsPerFr: 2 }, ...opts });
+  // Some FRs that are no longer waiting, so an ignored status filter shows.
+  const ids = sim.state.store
+    .list(1001, new Set(['processing', 'processed'] as const), 1, 50)
+    .map((f) => f.id);
+  sim.state.acknowledgeAsSomeoneElse(ids[0]!);
+  sim.state.cancel(ids[1]!);
+  sim.state.resetCounters();
+  return runDoctor({
+    baseUrl: sim.url,
+    token: extra.token ?? 'dev-token',
+    minIntervalMs: 0,
+    ...(extra.expectedSourceId !== undefined ? { expectedSourceId: extra.expectedSourceId } : {}),
+    ...(extra.configuredDialect ? { configuredDialect: extra.configuredDialect } : {}),
+  });
+}
+
+const check = (r: DoctorReport, name: RegExp) => r.checks.find((c) => name.test(c.name));
+
+/** Every request the doctor made was a read: no write endpoint was touched. */
+function expectReadOnly(): void {
+  const c = sim!.state.snapshotCounters();
+  const writes = Object.entries(c.requestsByEndpoint ?? {}).filter(
+    ([endpoint]) => !/\.(list|get|count)$/.test(endpoint),
+  );
+  expect(writes).toEqual([]);
+  expect(c.ackAttemptsByFr).toEqual({});
+}
+
+describe('doctor', () => {
+  it('on a server that speaks both dialects recommends the documented one and passes', async () => {
+    const r = await doctorAgainst({ rateLimit: { enabled: false } }, { expectedSourceId: 1001 });
+    expect(r.failed).toBe(false);
+    expect(r.recommended).toMatchObject({ FLXPOINT_LIST_DIALECT: 'reference', FLXPOINT_ACK_METHOD: 'PATCH' });
+    expect(check(r, /list elements/)?.status).toBe('ok');
+    expect(check(r, /^source$/)?.detail).toMatch(/source 1001/);
+    expect(check(r, /page base/)?.detail).toMatch(/start at 1/);
+    expectReadOnly();
+  });
+
+  it('on a server that ignores unknown parameters (reference only) fails a guide-configured worker and says what to set', async () => {
+    const r = await doctorAgainst(
+      { rateLimit: { enabled: false }, listDialects: ['reference'], listEnvelope: 'array' },
+      { configuredDialect: 'guide' },
+    );
+    expect(check(r, /guide dialect/)).toMatchObject({ status: 'warn' });
+    expect(check(r, /guide dialect/)?.detail).toMatch(/paging IGNORED, status filter IGNORED/);
+    expect(check(r, /configured dialect/)).toMatchObject({ status: 'fail' });
+    expect(check(r, /configured dialect/)?.detail).toMatch(/FLXPOINT_LIST_DIALECT=reference/);
+    expect(check(r, /list envelope/)?.detail).toBe('bare JSON array');
+    expect(r.failed).toBe(true);
+    expect(r.recommended.FLXPOINT_LIST_DIALECT).toBe('reference');
+    expectReadOnly();
+  });
+
+  it('on a server that speaks only the guide dialect recommends guide', async () => {
+    const r = await doctorAgainst({ rateLimit: { enabled: false }, listDialects: ['guide'] });
+    expect(check(r, /reference dialect/)?.status).toBe('warn');
+    expect(r.recommended.FLXPOINT_LIST_DIALECT).toBe('guide');
+    expect(r.failed).toBe(false);
+    expectReadOnly();
+  });
+
+  it('fails clearly on a bad token, a wrong source, and never prints the token', async () => {
+    const bad = await doctorAgainst({ rateLimit: { enabled: false } }, { token: 'not-a-real-token-123' });
+    expect(bad.failed).toBe(true);
+    expect(check(bad, /token/)?.detail).toMatch(/401/);
+    expect(JSON.stringify(bad) + formatDoctorReport(bad)).not.toContain('not-a-real-token-123');
+    await sim!.close();
+    sim = undefined;
+    const wrong = await doctorAgainst({ rateLimit: { enabled: false } }, { expectedSourceId: 7 });
+    expect(check(wrong, /^source$/)).toMatchObject({ status: 'fail' });
+    expect(formatDoctorReport(wrong)).toMatch(/Result: FAIL/);
+  });
+
+  it('stays under the rate limit it checks (strict 2 req/s bucket: no 429) with its default pacing', async () => {
+    sim = await startSimulator({ seed: { count: 3 }, rateLimit: { ratePerSec: 2, burst: 2 } });
+    const r = await runDoctor({ baseUrl: sim.url, token: 'dev-token' });
+    expect(r.requests).toBeGreaterThanOrEqual(5);
+    expect(sim.state.snapshotCounters().tooManyRequests ?? 0).toBe(0);
+    expect(check(r, /rate limit/)?.detail).toMatch(/retry-after|FLXPOINT_REQUESTS_PER_SECOND/i);
+  });
+});
