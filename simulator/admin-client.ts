@@ -3,6 +3,7 @@ import { type CountersSnapshot } from './counters';
 import { type FaultConfig } from './faults';
 import { type SeedOptions } from './fr-store';
 import { type GeneratorOptions, type GeneratorStatus } from './generator';
+import { type InventorySeed, type SimVariant } from './inventory-store';
 import { type SimFr } from './model';
 import { type SimulatorBehavior } from './options';
 import { type RateLimitConfig } from './rate-limiter';
@@ -65,6 +66,13 @@ export class SimulatorAdminClient {
   }
   setBehavior(patch: Partial<SimulatorBehavior>): Promise<SimulatorBehavior> {
     return this.call('PATCH', '/behavior', patch);
+  }
+  seedInventory(o: InventorySeed): Promise<{ variants: number }> {
+    return this.call('POST', '/inventory/seed', o);
+  }
+  /** The variant Flxpoint holds for a SKU (any configured source). */
+  inventoryVariant(sku: string): Promise<SimVariant> {
+    return this.call('GET', `/inventory/variants/${encodeURIComponent(sku)}`);
   }
   counters(): Promise<CountersSnapshot> {
     return this.call('GET', '/counters');

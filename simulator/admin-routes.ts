@@ -2,6 +2,7 @@ import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type FaultConfig } from './faults';
 import { type SeedOptions } from './fr-store';
 import { type GeneratorOptions } from './generator';
+import { type InventorySeed } from './inventory-store';
 import { readJson, sendJson } from './http-util';
 import { type SimulatorBehavior } from './options';
 import { type RateLimitConfig } from './rate-limiter';
@@ -14,6 +15,7 @@ import { type SimulatorState } from './state';
 
 export const ADMIN_PREFIX = '/__admin';
 
+const INVENTORY_SKU = /^\/inventory\/variants\/([^/]+)$/;
 const FR_ACTION = /^\/fulfillment-requests\/(\d+)(?:\/(cancel|void|acknowledge))?$/;
 
 export async function handleAdmin(
@@ -78,9 +80,22 @@ async function route(
       return state.behavior;
     case 'PATCH /behavior':
       return state.setBehavior(await body<Partial<SimulatorBehavior>>(req));
+    case 'GET /inventory':
+      return { variants: state.inventory.size };
+    case 'POST /inventory/seed':
+      return { variants: state.seedInventory(await body<InventorySeed>(req)) };
     case 'POST /reset':
       state.reset();
       return { ok: true, frs: state.store.size };
+  }
+  const inv = INVENTORY_SKU.exec(path);
+  if (inv && method === 'GET') {
+    const sku = decodeURIComponent(inv[1]!);
+    const found = [...new Set(state.tokens.values())]
+      .map((s) => state.inventory.bySku(s, sku))
+      .find((v) => v !== undefined);
+    if (!found) throw new SimHttpError(404, `No inventory variant with SKU ${sku}`);
+    return found;
   }
   const m = FR_ACTION.exec(path);
   if (!m) return undefined;

@@ -39,6 +39,8 @@ Serves a simulated Flxpoint API (and its admin API under /__admin/) for local ru
   --fault-truncate <fraction>   fraction of bodies truncated
   --fault-schema <fraction>     fraction of bodies with one schema-breaking FR
   --generate-rate <n>        create n new FRs per second continuously
+  --inventory-count <n>      catalog of the first token's source: n SKUs (SKU-000001…) (default 0)
+  --fault-item-failure <fraction> fraction of inventory items failing inside a 2xx answer
   --no-admin                 do not serve /__admin/
   -h, --help                 show this help
 `;
@@ -84,6 +86,8 @@ export function parseCliArgs(argv: string[]): CliConfig {
         'fault-truncate': { type: 'string' },
         'fault-schema': { type: 'string' },
         'generate-rate': { type: 'string' },
+        'inventory-count': { type: 'string' },
+        'fault-item-failure': { type: 'string' },
         admin: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -206,6 +210,13 @@ export function parseCliArgs(argv: string[]): CliConfig {
   if (trunc) rule.truncate = trunc;
   const schema = fraction('fault-schema', v['fault-schema']);
   if (schema) rule.schemaBreak = schema;
+  const itemFailure = fraction('fault-item-failure', v['fault-item-failure']);
+  if (itemFailure) rule.itemFailure = itemFailure;
+  const inventoryCount = int('inventory-count', v['inventory-count'], 0, 1_000_000);
+  if (inventoryCount) {
+    const firstSource = options.tokens ? Object.values(options.tokens)[0] : 1001;
+    if (firstSource !== undefined) options.inventory = { count: inventoryCount, sourceId: firstSource };
+  }
   if (Object.keys(rule).length > 0) options.faults = { rules: { '*': rule } };
 
   const generateRate = positive('generate-rate', v['generate-rate']);

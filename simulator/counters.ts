@@ -26,6 +26,11 @@ export interface CountersSnapshot {
   shipmentsByTrackingNumber: Record<string, number>;
   shipmentAttemptsByFr: Record<string, number>;
   frsGenerated: number;
+  /** Successful variant updates per SKU (PUT /inventory/variants and POST /inventory/parents). */
+  variantUpdatesBySku: Record<string, number>;
+  /** Items sent in inventory writes, and those that failed inside a 2xx. */
+  inventoryItemsSent: number;
+  inventoryItemFailures: number;
 }
 
 type MapKeys = {
@@ -50,6 +55,11 @@ export class Counters {
     this.inc('responsesByStatus', status);
     if (status === 429) this.c.tooManyRequests++;
     if (status === 401) this.c.unauthorized++;
+  }
+
+  inventoryItems(sent: number, failed: number): void {
+    this.c.inventoryItemsSent += sent;
+    this.c.inventoryItemFailures += failed;
   }
 
   generated(n: number): void {
@@ -85,5 +95,8 @@ function empty(): CountersSnapshot {
     shipmentsByTrackingNumber: {},
     shipmentAttemptsByFr: {},
     frsGenerated: 0,
+    variantUpdatesBySku: {},
+    inventoryItemsSent: 0,
+    inventoryItemFailures: 0,
   };
 }

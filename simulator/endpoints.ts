@@ -12,6 +12,9 @@ export const ENDPOINTS = [
   'shipment.list',
   'shipment.get',
   'orders.list',
+  'inventory.variants.list',
+  'inventory.variants.update',
+  'inventory.parents.upsert',
 ] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
 

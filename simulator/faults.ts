@@ -27,6 +27,8 @@ export interface FaultRule {
   truncate?: number;
   /** Fraction handled, then one FR in the body made schema-breaking (an item quantity becomes a string). */
   schemaBreak?: number;
+  /** Inventory writes: fraction of *items* that fail inside a 2xx answer (per-item result, success false). */
+  itemFailure?: number;
 }
 
 export type FaultRules = Partial<Record<Endpoint | '*', FaultRule>>;
@@ -53,6 +55,7 @@ const FRACTIONS = [
   'error5xxAfter',
   'truncate',
   'schemaBreak',
+  'itemFailure',
 ] as const;
 
 export class FaultInjector {
@@ -95,6 +98,12 @@ export class FaultInjector {
     } else if (this.rng.chance(r.truncate ?? 0)) plan.after = 'truncate';
     else if (this.rng.chance(r.schemaBreak ?? 0)) plan.after = 'schemaBreak';
     return plan;
+  }
+
+  /** One draw per item of an inventory write: does this item fail inside the 2xx? */
+  itemFails(endpoint: Endpoint): boolean {
+    const p = this.rules[endpoint]?.itemFailure ?? this.rules['*']?.itemFailure ?? 0;
+    return p > 0 && this.rng.chance(p);
   }
 
   /** Deterministic pick (e.g. which FR of a page to break). */

@@ -1,6 +1,7 @@
 import { type IncomingMessage } from 'node:http';
 import { type Endpoint } from './endpoints';
 import { intParam, readJson } from './http-util';
+import { modifySwitches } from './inventory-store';
 import { type SimFr, type SimShipment, parseStatusFilter, PROCESSING_STATUS_NAMES } from './model';
 import { SimHttpError, badRequest } from './sim-error';
 import { type SimulatorState } from './state';
@@ -30,6 +31,8 @@ export function matchRoute(path: string, ackMethods: readonly string[]): RouteMa
   if (path === '/fulfillment-requests/count') return { endpoint: 'fr.count', methods: ['GET'] };
   if (path === '/shipments') return { endpoint: 'shipment.list', methods: ['GET', 'POST'] };
   if (path === '/orders') return { endpoint: 'orders.list', methods: ['GET'] };
+  if (path === '/inventory/variants') return { endpoint: 'inventory.variants.list', methods: ['GET', 'PUT'] };
+  if (path === '/inventory/parents') return { endpoint: 'inventory.parents.upsert', methods: ['POST'] };
   let m = FR_ACTION.exec(path);
   if (m) {
     const id = pathId(m[1]!);
@@ -56,9 +59,11 @@ function pathId(raw: string): number {
   return Number(raw);
 }
 
-/** `POST /shipments` and `GET /shipments` share a path; the method picks the endpoint. */
+/** `POST /shipments` and `GET /shipments` share a path (so do GET/PUT variants); the method picks the endpoint. */
 export function endpointFor(route: RouteMatch, method: string): Endpoint {
-  return route.endpoint === 'shipment.list' && method === 'POST' ? 'shipment.create' : route.endpoint;
+  if (route.endpoint === 'shipment.list' && method === 'POST') return 'shipment.create';
+  if (route.endpoint === 'inventory.variants.list' && method === 'PUT') return 'inventory.variants.update';
+  return route.endpoint;
 }
 
 export async function handleApi(
@@ -143,6 +148,52 @@ export async function handleApi(
     }
     case 'shipment.get':
       return { status: 200, json: store.getShipment(sourceId, id) };
+    case 'inventory.variants.list': {
+      const pageSize = intParam(q.get('pageSize'), 'pageSize', 100, 1, 500);
+      const list = (name: string) => {
+        const all = q
+          .getAll(name)
+          .flatMap((v) => v.split(','))
+          .map((v) => v.trim())
+          .filter(Boolean);
+        return all.length > 0 ? all : undefined;
+      };
+      const ids = list('ids')?.map((v) => intParam(v, 'ids', 0, 1, Number.MAX_SAFE_INTEGER));
+      const skus = list('skus');
+      const after = q.get('updatedAfter');
+      const updatedAfter = after ? Date.parse(after) : undefined;
+      if (updatedAfter !== undefined && Number.isNaN(updatedAfter))
+        throw badRequest(`updatedAfter must be an ISO-8601 timestamp, got ${JSON.stringify(after)}`);
+      return {
+        status: 200,
+        json: state.inventory.list(sourceId, {
+          page: intParam(q.get('page'), 'page', 1, 1, 1_000_000),
+          pageSize,
+          ...(ids ? { ids } : skus ? { skus } : {}),
+          ...(updatedAfter !== undefined ? { updatedAfter } : {}),
+        }),
+      };
+    }
+    case 'inventory.variants.update': {
+      const modify = modifySwitches(q, state.behavior.inventoryModifyDefault);
+      const results = state.inventory.update(sourceId, await readJson(req), modify, () =>
+        state.faults.itemFails(endpoint),
+      );
+      countInventory(state, results);
+      return state.behavior.inventoryPutResponse === 'empty'
+        ? { status: 204 }
+        : { status: 200, json: results };
+    }
+    case 'inventory.parents.upsert': {
+      const results = state.inventory.upsertParents(sourceId, await readJson(req), () =>
+        state.faults.itemFails(endpoint),
+      ) as { variants: { sku: string; success: boolean; result: string }[] }[];
+      countInventory(
+        state,
+        results.flatMap((p) => p.variants),
+      );
+      return { status: 200, json: results };
+    }
     case 'orders.list': {
       const changed = store.ordersChangedSince(sourceId, {
         ...cursor(q, 'orderUpdatedAt', 'order'),
@@ -178,6 +229,15 @@ function listParams(q: URLSearchParams, dialects: readonly string[]) {
     page: pick('page', 'filterPageNumber'),
     size: pick('size', 'filterPageSize'),
   };
+}
+
+function countInventory(
+  state: SimulatorState,
+  items: { sku: string | null; success: boolean; result: string }[],
+): void {
+  state.counters.inventoryItems(items.length, items.filter((i) => !i.success).length);
+  for (const i of items)
+    if (i.success && i.result !== 'unchanged' && i.sku) state.counters.inc('variantUpdatesBySku', i.sku);
 }
 
 /** No status filter returns everything visible to the token, as the guide warns. */

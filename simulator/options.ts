@@ -1,5 +1,6 @@
 import { type FaultConfig } from './faults';
 import { type SeedOptions } from './fr-store';
+import { type InventorySeed } from './inventory-store';
 import { type RateLimitConfig } from './rate-limiter';
 
 // Everything configurable about the simulated Flxpoint, with the defaults that match what is known about the
@@ -10,6 +11,7 @@ export type AckMethod = 'POST' | 'PATCH';
 /** `guide`: `status`/`page`/`size`; `reference`: `filterStatus`/`filterPageNumber`/`filterPageSize`. */
 export type ListDialectName = 'guide' | 'reference';
 export type ErrorWording = 'canonical' | 'random';
+export type InventoryModifyDefault = 'none' | 'update' | 'updateNonNull';
 
 /** Knobs that may change while the simulator runs (admin `PATCH /__admin/behavior`). */
 export interface SimulatorBehavior {
@@ -35,6 +37,13 @@ export interface SimulatorBehavior {
    * none; a client must decide from Flxpoint's state, not from the words.
    */
   errorWording: ErrorWording;
+  /**
+   * What an absent `modifyX` switch on `PUT /inventory/variants` means (undocumented). Default
+   * `updateNonNull`; `none` proves a client sends explicit switches for what it means to change.
+   */
+  inventoryModifyDefault: InventoryModifyDefault;
+  /** `PUT /inventory/variants` answers per-item results (`results`) or an empty 204 (`empty`): undocumented. */
+  inventoryPutResponse: 'results' | 'empty';
 }
 
 export interface SimulatorOptions extends Partial<SimulatorBehavior> {
@@ -51,6 +60,8 @@ export interface SimulatorOptions extends Partial<SimulatorBehavior> {
   faults?: FaultConfig;
   /** Serve `/__admin/` (default true). Off, those paths answer 404 like any unknown path. */
   admin?: boolean;
+  /** Catalog created at start (and again on admin reset): one parent with one variant per SKU. */
+  inventory?: InventorySeed | InventorySeed[];
 }
 
 export const DEFAULT_TOKENS: Readonly<Record<string, number>> = Object.freeze({
@@ -66,6 +77,8 @@ export const DEFAULT_BEHAVIOR: Readonly<SimulatorBehavior> = Object.freeze<Simul
   sourceCancelsUnacknowledged: false,
   listDialects: ['guide', 'reference'],
   errorWording: 'canonical',
+  inventoryModifyDefault: 'updateNonNull',
+  inventoryPutResponse: 'results',
 });
 
 export function validateBehavior(b: SimulatorBehavior): SimulatorBehavior {
@@ -92,7 +105,15 @@ export function validateBehavior(b: SimulatorBehavior): SimulatorBehavior {
   if (b.errorWording !== 'canonical' && b.errorWording !== 'random') {
     throw new RangeError(`errorWording must be canonical or random, got ${String(b.errorWording)}`);
   }
+  if (!['none', 'update', 'updateNonNull'].includes(b.inventoryModifyDefault)) {
+    throw new RangeError('inventoryModifyDefault must be none, update or updateNonNull');
+  }
+  if (b.inventoryPutResponse !== 'results' && b.inventoryPutResponse !== 'empty') {
+    throw new RangeError('inventoryPutResponse must be results or empty');
+  }
   return {
+    inventoryModifyDefault: b.inventoryModifyDefault,
+    inventoryPutResponse: b.inventoryPutResponse,
     listEnvelope: b.listEnvelope,
     listDialects: [...new Set(b.listDialects)],
     errorWording: b.errorWording,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Counters, type CountersSnapshot } from './counters';
 import { FaultInjector, type FaultConfig } from './faults';
 import { FrStore, type SeedOptions } from './fr-store';
+import { InventoryStore, type InventorySeed } from './inventory-store';
 import { FrGenerator, type GeneratorOptions, type GeneratorStatus } from './generator';
 import { type SimFr, type SimFrMeta } from './model';
 import {
@@ -29,6 +30,7 @@ export interface FrView {
 
 export class SimulatorState {
   store!: FrStore;
+  inventory!: InventoryStore;
   readonly counters = new Counters();
   readonly rateLimiter: RateLimiter;
   readonly faults: FaultInjector;
@@ -69,6 +71,19 @@ export class SimulatorState {
     const seeds =
       this.opts.seed === undefined ? [] : Array.isArray(this.opts.seed) ? this.opts.seed : [this.opts.seed];
     for (const s of seeds) this.seed(s);
+    this.inventory = new InventoryStore();
+    const catalog =
+      this.opts.inventory === undefined
+        ? []
+        : Array.isArray(this.opts.inventory)
+          ? this.opts.inventory
+          : [this.opts.inventory];
+    for (const c of catalog) this.inventory.seed(c);
+  }
+
+  /** Adds a catalog (one parent and one variant per SKU); returns the number of variants held. */
+  seedInventory(o: InventorySeed): number {
+    return this.inventory.seed(o);
   }
 
   get behavior(): Readonly<SimulatorBehavior> {
@@ -206,6 +221,8 @@ function pickBehavior(o: SimulatorOptions): Partial<SimulatorBehavior> {
     out.sourceCancelsUnacknowledged = o.sourceCancelsUnacknowledged;
   if (o.listDialects !== undefined) out.listDialects = o.listDialects;
   if (o.errorWording !== undefined) out.errorWording = o.errorWording;
+  if (o.inventoryModifyDefault !== undefined) out.inventoryModifyDefault = o.inventoryModifyDefault;
+  if (o.inventoryPutResponse !== undefined) out.inventoryPutResponse = o.inventoryPutResponse;
   return out;
 }
 
