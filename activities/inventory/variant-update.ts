@@ -1,0 +1,46 @@
+import type { StockRow } from '../../stock-sources/types';
+
+// One `PUT /inventory/variants` request from a batch of changed rows (≤ 50) whose variant ids are known.
+// The modify switches are explicit for every field: `update` for quantity (always sent), `updateNonNull`
+// for a field some row of the batch carries (rows without it send no value, so Flxpoint keeps its own),
+// `none` for a field no row carries. The defaults of absent switches are undocumented; we never rely on them.
+
+export const MAX_VARIANTS_PER_PUT = 50;
+
+export interface KnownRow {
+  row: StockRow;
+  inventoryVariantId: number;
+}
+
+const SWITCHES = {
+  cost: 'modifyCost',
+  msrp: 'modifyMsrp',
+  map: 'modifyMap',
+  listPrice: 'modifyInventoryListPrice',
+  allowBackorders: 'modifyAllowBackorders',
+} as const;
+
+export interface VariantUpdateRequest {
+  query: Record<string, string>;
+  body: Record<string, unknown>[];
+}
+
+export function buildVariantUpdate(batch: readonly KnownRow[]): VariantUpdateRequest {
+  if (batch.length === 0 || batch.length > MAX_VARIANTS_PER_PUT) {
+    throw new RangeError(`a variant update takes 1..${MAX_VARIANTS_PER_PUT} rows, got ${batch.length}`);
+  }
+  const query: Record<string, string> = { modifyQuantity: 'update' };
+  for (const [field, param] of Object.entries(SWITCHES) as [keyof typeof SWITCHES, string][]) {
+    query[param] = batch.some((k) => k.row[field] !== undefined) ? 'updateNonNull' : 'none';
+  }
+  const body = batch.map(({ row, inventoryVariantId }) => {
+    const item: Record<string, unknown> = { inventoryVariantId, sku: row.sku, quantity: row.quantity };
+    if (row.cost !== undefined) item.cost = row.cost;
+    if (row.msrp !== undefined) item.msrp = row.msrp;
+    if (row.map !== undefined) item.map = row.map;
+    if (row.listPrice !== undefined) item.inventoryListPrice = row.listPrice;
+    if (row.allowBackorders !== undefined) item.allowBackorders = row.allowBackorders;
+    return item;
+  });
+  return { query, body };
+}
