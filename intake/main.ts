@@ -31,8 +31,7 @@ export async function runIntake(
       host: config.host,
       authTokens: config.authTokens,
       sourceIds: config.sourceIds,
-      onRequest: (entry) => log.info(entry, 'request'),
-      onError: (err) => log.error({ err }, 'request failed'),
+      logger: log,
     });
   } catch (err) {
     await temporal.close();

@@ -145,6 +145,37 @@ describe('shipment intake', () => {
     expect(p.counters().shipmentsByTrackingNumber['1Z-AUTH']).toBeUndefined();
   });
 
+  it('answers 415 for a body not sent as JSON, and changes nothing', async () => {
+    const valid = JSON.stringify({
+      sourceId: p.sourceId,
+      fulfillmentRequestId: frA,
+      trackingNumber: '1Z-TEXT',
+      items: [{ id: 1, quantity: 1 }],
+    });
+    // No Content-Type at all (a Blob without a type sends none), and two that are not JSON.
+    const cases: Array<[Record<string, string>, string | Blob]> = [
+      [{}, new Blob([valid])],
+      [{ 'content-type': 'text/plain' }, valid],
+      [{ 'content-type': 'application/x-www-form-urlencoded' }, valid],
+    ];
+    for (const [headers, body] of cases) {
+      const r = await fetch(`${intake.url}/shipments`, {
+        method: 'POST',
+        headers: { ...headers, authorization: `Bearer ${TOKEN}` },
+        body,
+      });
+      expect(r.status).toBe(415);
+      expect(((await r.json()) as { error: string }).error).toMatch(/Content-Type: application\/json/);
+    }
+    const charset = await fetch(`${intake.url}/shipments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ sourceId: p.sourceId }),
+    });
+    expect(charset.status).toBe(400); // JSON with a charset is JSON: it reaches validation
+    expect(p.counters().shipmentsByTrackingNumber['1Z-TEXT']).toBeUndefined();
+  });
+
   it('answers 409 once the FR workflow has finished', async () => {
     const items = await itemsOf(frB);
     const full = await post({
@@ -176,7 +207,7 @@ describe('shipment intake', () => {
     try {
       const r = await fetch(`${restricted.url}/shipments`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
         body: JSON.stringify({
           sourceId: p.sourceId,
           fulfillmentRequestId: frA,

@@ -2,7 +2,8 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EncryptionCodec } from '../../codec/encryption-codec';
 import { parseKeyRing } from '../../codec/keyring';
-import { startCodecServer, type CodecServer } from '../../codec/server';
+import type { FastifyInstance } from 'fastify';
+import { buildCodecServer, startCodecServer, type CodecServer } from '../../codec/server';
 
 const K1 = Buffer.alloc(32, 1).toString('base64');
 const TOKEN = 'test-token-0123456789abcdef';
@@ -141,5 +142,95 @@ describe('codec server over HTTP', () => {
   it('only serves POST /encode and POST /decode', async () => {
     expect((await fetch(`${open.url}/decode`)).status).toBe(405);
     expect((await post(open, '/other', { payloads: [] })).status).toBe(404);
+  });
+});
+
+describe('codec app (inject)', () => {
+  const keyRing = parseKeyRing(`k1:${K1}`);
+  let app: FastifyInstance;
+  const rejections: Array<{ status: number; message: string; path: string }> = [];
+  beforeAll(async () => {
+    app = await buildCodecServer({
+      keyRing,
+      allowedOrigins: [UI],
+      authToken: TOKEN,
+      maxBodyBytes: 4096,
+      onRejected: (r) => rejections.push(r),
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  const auth = { authorization: `Bearer ${TOKEN}` };
+
+  it('takes {} and an empty or null list as no payloads (the CLI sends {} for a signal without input)', async () => {
+    for (const payload of ['{}', '{"payloads":[]}', '{"payloads":null}']) {
+      for (const url of ['/decode', '/encode']) {
+        const r = await app.inject({
+          method: 'POST',
+          url,
+          headers: { ...auth, 'content-type': 'application/json' },
+          payload,
+        });
+        expect(r.statusCode, `${url} ${payload}`).toBe(200);
+        expect(r.json()).toEqual({ payloads: [] });
+      }
+    }
+  });
+
+  it('accepts any path prefix and a query string, and a body without Content-Type', async () => {
+    const plain = toJson(defaultPayloadConverter.toPayload(PII));
+    const [encrypted] = await new EncryptionCodec(keyRing).encode([defaultPayloadConverter.toPayload(PII)]);
+    for (const url of ['/decode', '/default/decode', '/proxy/codec/decode?ns=default']) {
+      const r = await app.inject({
+        method: 'POST',
+        url,
+        headers: auth,
+        payload: Buffer.from(JSON.stringify({ payloads: [toJson(encrypted!)] })),
+      });
+      expect(r.statusCode, url).toBe(200);
+      expect(r.json()).toEqual({ payloads: [plain] });
+    }
+  });
+
+  it('refuses in order: origin 403, path 404, method 405, token 401, size 413, body 400', async () => {
+    rejections.length = 0;
+    const huge = 'x'.repeat(5000);
+    const evil = await app.inject({
+      method: 'POST',
+      url: '/other',
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(evil.statusCode).toBe(403);
+    expect(evil.body).toBe('Origin https://evil.example is not allowed (CODEC_ALLOWED_ORIGINS)');
+    expect((await app.inject({ method: 'POST', url: '/other', payload: huge })).statusCode).toBe(404);
+    const get = await app.inject({ method: 'GET', url: '/default/decode' });
+    expect(get.statusCode).toBe(405);
+    expect(get.headers.allow).toBe('POST, OPTIONS');
+    const noToken = await app.inject({ method: 'POST', url: '/decode', payload: huge });
+    expect(noToken.statusCode).toBe(401);
+    const tooLarge = await app.inject({ method: 'POST', url: '/decode', headers: auth, payload: huge });
+    expect(tooLarge.statusCode).toBe(413);
+    expect(tooLarge.body).toBe('Request body larger than 4096 bytes');
+    const bad = await app.inject({ method: 'POST', url: '/decode', headers: auth, payload: '[]' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(bad.body).toMatch(/^Request body must be \{"payloads"/);
+    expect(rejections.map((r) => [r.status, r.path])).toEqual([
+      [403, '/other'],
+      [404, '/other'],
+      [405, '/default/decode'],
+      [401, '/decode'],
+      [413, '/decode'],
+      [400, '/decode'],
+    ]);
+    expect(JSON.stringify(rejections)).not.toContain(TOKEN);
+  });
+
+  it('answers preflight on any path for an allowed origin', async () => {
+    const r = await app.inject({ method: 'OPTIONS', url: '/default/encode', headers: { origin: UI } });
+    expect(r.statusCode).toBe(204);
+    expect(r.headers['access-control-allow-origin']).toBe(UI);
+    expect(r.headers['access-control-max-age']).toBe('600');
   });
 });

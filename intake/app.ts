@@ -1,0 +1,160 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { z } from 'zod';
+import { deliverShipment, IntakeError, isUnavailable } from './deliver';
+import { ShipmentRequestSchema, type ShipmentRequest } from './shipment-request';
+
+// The intake's HTTP surface, without listening (intake/server.ts does that): POST /shipments (bearer
+// token, JSON only, at most 64 KiB, validated by ShipmentRequestSchema, then delivered to the FR's
+// workflow) and GET /healthz. Client mistakes are 4xx with {"error": "..."} saying what to do, never
+// 500; 503/504 mean "try again" (a repeat is idempotent). Refusals happen in this order: unknown path
+// 404, wrong method 405, credentials 401, content type 415, body size 413, body 400, source 403.
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface IntakeAppOptions {
+  client: Client;
+  /** Bearer tokens accepted (one per caller, so one can be revoked alone). At least one. */
+  authTokens: string[];
+  /** When set, only shipments of these sources are taken (403 otherwise). */
+  sourceIds?: number[];
+}
+
+const ALL_METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/** Registers the intake's routes, hooks and error answers on `app` (a fresh instance, or a plugin scope). */
+export async function intakeApp(app: FastifyInstance, opts: IntakeAppOptions): Promise<void> {
+  if (opts.authTokens.length === 0 || opts.authTokens.some((t) => !t.trim())) {
+    throw new Error('intakeApp: authTokens must hold at least one non-empty token');
+  }
+  const tokens = opts.authTokens.map((t) => digest(t.trim()));
+  const allowedSources = opts.sourceIds ? new Set(opts.sourceIds) : undefined;
+  // What a request was about and why it was refused, for its log line.
+  const outcomes = new WeakMap<FastifyRequest, { workflowId?: string; error?: string }>();
+
+  // Only JSON is parsed; anything else is 415 (fastify's answer to a type without a parser).
+  app.removeContentTypeParser('text/plain');
+  // Route schemas are zod schemas; a failure becomes the 400 that names every bad field.
+  app.setValidatorCompiler<z.ZodType>(({ schema }) => (data) => {
+    const parsed = schema.safeParse(data);
+    return parsed.success ? { value: parsed.data } : { error: invalidShipment(parsed.error) };
+  });
+
+  // One line per answered request, with the FR workflow it was about; never headers (tokens).
+  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        status: reply.statusCode,
+        ...outcomes.get(request),
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  methodNotAllowed(app, '/healthz', ['GET', 'HEAD']);
+
+  app.post<{ Body: ShipmentRequest }>(
+    '/shipments',
+    {
+      bodyLimit: MAX_BODY_BYTES,
+      schema: { body: ShipmentRequestSchema },
+      // onRequest: before the body is read, so an unauthenticated caller cannot make us read 64 KiB.
+      onRequest: async (request) => authorize(request.headers.authorization, tokens),
+    },
+    async (request, reply) => {
+      const shipment = request.body;
+      if (allowedSources && !allowedSources.has(shipment.sourceId)) {
+        throw new IntakeError(403, `source ${shipment.sourceId} is not served by this intake`);
+      }
+      const result = await deliverShipment(opts.client, shipment);
+      outcomes.set(request, { workflowId: result.workflowId });
+      return reply.code(202).send(result);
+    },
+  );
+  methodNotAllowed(app, '/shipments', ['POST']);
+
+  const notFound = () => new IntakeError(404, 'not found: POST /shipments or GET /healthz');
+  // Thrown from onRequest, so the body of a request to nowhere is neither read nor parsed.
+  app.setNotFoundHandler(async () => {
+    throw notFound();
+  });
+  app.addHook('onRequest', async (request) => {
+    if (request.is404) throw notFound();
+  });
+
+  app.setErrorHandler(async (err: FastifyError, request, reply) => {
+    const answer = toIntakeError(err);
+    if (!answer) request.log.error({ err }, 'request failed');
+    const { status, message, extra, headers } = answer ?? new IntakeError(500, 'internal error');
+    const workflowId = typeof extra.workflowId === 'string' ? extra.workflowId : undefined;
+    outcomes.set(request, { ...(workflowId ? { workflowId } : {}), error: err.message });
+    return reply
+      .code(status)
+      .headers(headers)
+      .send({ error: message, ...extra });
+  });
+}
+
+/** What the caller is told for `err`, or undefined when it is the server's fault (500). */
+function toIntakeError(err: FastifyError): IntakeError | undefined {
+  if (err instanceof IntakeError) return err;
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new IntakeError(413, `body larger than ${MAX_BODY_BYTES} bytes`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new IntakeError(415, 'send the shipment as JSON with Content-Type: application/json');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new IntakeError(400, 'body is not JSON');
+  }
+  if (isUnavailable(err)) {
+    return new IntakeError(503, 'Temporal is unavailable; retry (a repeat is idempotent)');
+  }
+  // Other client errors fastify detects (a malformed request, an aborted body) keep their status.
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return new IntakeError(err.statusCode, err.message);
+  }
+  return undefined;
+}
+
+function invalidShipment(error: z.ZodError): IntakeError {
+  const issues = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  return new IntakeError(
+    400,
+    `invalid shipment: ${issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ')}`,
+    { issues },
+  );
+}
+
+function methodNotAllowed(app: FastifyInstance, url: string, allowed: HTTPMethods[]): void {
+  const allow = allowed.filter((m) => m !== 'HEAD').join(', ');
+  app.route({
+    method: ALL_METHODS.filter((m) => !allowed.includes(m)),
+    url,
+    // onRequest: answered before any body is read or parsed.
+    onRequest: async () => {
+      throw new IntakeError(405, `use ${allow}`, {}, { allow });
+    },
+    handler: async () => undefined,
+  });
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+function authorize(header: string | undefined, tokens: Buffer[]): void {
+  const m = header ? /^Bearer\s+(.+)$/i.exec(header) : null;
+  const challenge = { 'www-authenticate': 'Bearer' };
+  if (!m) {
+    throw new IntakeError(401, 'missing credentials: send Authorization: Bearer <token>', {}, challenge);
+  }
+  const given = digest(m[1]!.trim());
+  // Compare digests in constant time against every token, so timing reveals neither token nor match.
+  let ok = false;
+  for (const t of tokens) ok = timingSafeEqual(given, t) || ok;
+  if (!ok) throw new IntakeError(401, 'invalid token', {}, challenge);
+}

@@ -1,0 +1,265 @@
+import { Writable } from 'node:stream';
+import {
+  type Client,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import pino from 'pino';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ShipmentRecord } from '../../common/domain';
+import { buildIntakeServer } from '../../intake/server';
+import type { AddShipmentResult } from '../../workflows/definitions';
+
+// The intake's HTTP answers through fastify's inject(), with a fake Temporal client: every refusal,
+// its order (credentials before the body is read), and how Temporal's answers map to status codes.
+// The same app against a real dev server and FR workflows: test/e2e/intake-shipments.test.ts.
+
+const TOKEN = 'unit-intake-token-0123456789';
+const OTHER = 'second-caller-token-0123456789';
+
+interface Fake {
+  update: (record: ShipmentRecord) => Promise<AddShipmentResult>;
+  describe: () => Promise<{ status: { name: string } }>;
+}
+let fake: Fake;
+const calls: Array<{ workflowId: string; record: ShipmentRecord }> = [];
+const client = {
+  workflow: {
+    getHandle: (workflowId: string) => ({
+      executeUpdate: (_def: unknown, { args: [record] }: { args: [ShipmentRecord] }) => {
+        calls.push({ workflowId, record });
+        return fake.update(record);
+      },
+      describe: () => fake.describe(),
+    }),
+  },
+  connection: { withDeadline: <T>(_deadline: number, fn: () => Promise<T>) => fn() },
+} as unknown as Client;
+
+const grpcError = (code: number, message: string) => Object.assign(new Error(message), { code });
+const shipment = (over: Record<string, unknown> = {}) => ({
+  sourceId: 1001,
+  fulfillmentRequestId: 7,
+  trackingNumber: '1Z-UNIT',
+  items: [{ id: 11, quantity: 1 }],
+  ...over,
+});
+
+describe('intake app (inject)', () => {
+  let app: FastifyInstance;
+  let restricted: FastifyInstance;
+  let logs = '';
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        logs += chunk.toString();
+        done();
+      },
+    });
+    app = await buildIntakeServer({ client, authTokens: [OTHER, TOKEN], logger: pino({}, sink) });
+    restricted = await buildIntakeServer({ client, authTokens: [TOKEN], sourceIds: [1002] });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await restricted?.close();
+  });
+  beforeEach(() => {
+    calls.length = 0;
+    fake = {
+      update: async (r) => ({ status: 'accepted', trackingNumber: r.trackingNumber }),
+      describe: () => Promise.reject(new WorkflowNotFoundError('not found', 'x', undefined)),
+    };
+  });
+
+  const post = (body: unknown, headers: Record<string, string> = {}, target = app) =>
+    target.inject({
+      method: 'POST',
+      url: '/shipments',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, ...headers },
+      payload: typeof body === 'string' ? body : JSON.stringify(body),
+    } satisfies InjectOptions);
+
+  it('answers /healthz to GET and HEAD, 405 to anything else', async () => {
+    const get = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(get.statusCode).toBe(200);
+    expect(get.json()).toEqual({ status: 'ok' });
+    expect((await app.inject({ method: 'HEAD', url: '/healthz' })).statusCode).toBe(200);
+    const post = await app.inject({ method: 'POST', url: '/healthz' });
+    expect(post.statusCode).toBe(405);
+    expect(post.headers.allow).toBe('GET');
+  });
+
+  it('answers 404 for other paths and 405 (Allow: POST) for other methods, before asking for a token', async () => {
+    // A body that is not JSON and too large: neither is looked at.
+    const junk = { headers: { 'content-type': 'text/plain' }, payload: 'x'.repeat(2_000_000) };
+    const unknown = await app.inject({ method: 'POST', url: '/shipment', ...junk });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toEqual({ error: 'not found: POST /shipments or GET /healthz' });
+    for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+      const r = await app.inject({ method, url: '/shipments', ...(method === 'PUT' ? junk : {}) });
+      expect(r.statusCode).toBe(405);
+      expect(r.headers.allow).toBe('POST');
+      expect(r.json()).toEqual({ error: 'use POST' });
+    }
+  });
+
+  it('answers 401 without or with a wrong token, before reading the body', async () => {
+    for (const authorization of [undefined, 'Bearer wrong-token-wrong-token', TOKEN, 'Basic abc']) {
+      const r = await app.inject({
+        method: 'POST',
+        url: '/shipments',
+        // A body that is too large and not JSON: credentials are checked first anyway.
+        headers: { 'content-type': 'text/plain', ...(authorization ? { authorization } : {}) },
+        payload: 'x'.repeat(100_000),
+      });
+      expect(r.statusCode).toBe(401);
+      expect(r.headers['www-authenticate']).toBe('Bearer');
+      expect(r.json().error).toMatch(/Authorization: Bearer|invalid token/);
+    }
+    expect((await post(shipment(), { authorization: `bearer  ${OTHER} ` })).statusCode).toBe(202);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('answers 415 for a body that is not declared JSON; a charset is fine', async () => {
+    for (const headers of [{ 'content-type': 'text/plain' }, { 'content-type': 'application/xml' }]) {
+      const r = await post(shipment(), headers);
+      expect(r.statusCode).toBe(415);
+      expect(r.json().error).toBe('send the shipment as JSON with Content-Type: application/json');
+    }
+    const none = await app.inject({
+      method: 'POST',
+      url: '/shipments',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      payload: Buffer.from(JSON.stringify(shipment())),
+    });
+    expect(none.statusCode).toBe(415);
+    expect((await post(shipment(), { 'content-type': 'application/json; charset=utf-8' })).statusCode).toBe(
+      202,
+    );
+    expect(calls).toHaveLength(1);
+  });
+
+  it('answers 413 over 64 KiB and 400 for a body that is not JSON or is empty', async () => {
+    const huge = await post(JSON.stringify({ pad: 'x'.repeat(70_000) }));
+    expect(huge.statusCode).toBe(413);
+    expect(huge.json().error).toBe('body larger than 65536 bytes');
+    for (const body of ['{not json', '']) {
+      const r = await post(body);
+      expect(r.statusCode).toBe(400);
+      expect(r.json().error).toBe('body is not JSON');
+    }
+    expect(calls).toHaveLength(0);
+  });
+
+  it('answers 400 listing every bad field, with their paths', async () => {
+    const r = await post(
+      shipment({ sourceId: 'x', trackingNumber: '  ', items: [{ id: 1, quantity: -1 }], extra: 1 }),
+    );
+    expect(r.statusCode).toBe(400);
+    const body = r.json<{ error: string; issues: Array<{ path: string; message: string }> }>();
+    expect(body.error).toMatch(/^invalid shipment: /);
+    expect(body.issues.map((i) => i.path).sort()).toEqual(
+      ['', 'items.0.quantity', 'sourceId', 'trackingNumber'].sort(),
+    );
+    expect(body.error).toMatch(/items\.0\.quantity: item quantity must be positive/);
+    const notObject = await post('[1]');
+    expect(notObject.statusCode).toBe(400);
+    expect(notObject.json().error).toBe('invalid shipment: (body): the body must be a JSON object');
+    expect(calls).toHaveLength(0);
+  });
+
+  it('delivers a valid shipment to the FR workflow and answers 202 with its verdict', async () => {
+    const r = await post(
+      shipment({ trackingNumber: ' 1Z-TRIM ', carrier: 'UPS', shippedAt: '2026-05-01T10:00:00Z' }),
+    );
+    expect(r.statusCode).toBe(202);
+    expect(r.json()).toEqual({ status: 'accepted', workflowId: 'fr:1001:7', trackingNumber: '1Z-TRIM' });
+    expect(calls).toEqual([
+      {
+        workflowId: 'fr:1001:7',
+        record: {
+          trackingNumber: '1Z-TRIM',
+          carrier: 'UPS',
+          shippedAt: '2026-05-01T10:00:00Z',
+          items: [{ id: 11, quantity: 1 }],
+        },
+      },
+    ]);
+    fake.update = async (rec) => ({ status: 'duplicate', trackingNumber: rec.trackingNumber });
+    expect((await post(shipment())).json()).toMatchObject({ status: 'duplicate' });
+  });
+
+  it('answers 403 for a source outside INTAKE_SOURCE_IDS, without calling Temporal', async () => {
+    const r = await post(shipment(), {}, restricted);
+    expect(r.statusCode).toBe(403);
+    expect(r.json().error).toBe('source 1001 is not served by this intake');
+    expect((await post(shipment({ sourceId: 1002 }), {}, restricted)).statusCode).toBe(202);
+    expect(calls.map((c) => c.workflowId)).toEqual(['fr:1002:7']);
+  });
+
+  it("maps Temporal's answers: refusal 400, unknown 404, closed 409, unavailable 503, timeout 504", async () => {
+    fake.update = () =>
+      Promise.reject(new WorkflowUpdateFailedError('update failed', new Error('item 11: only 2 remain')));
+    expect((await post(shipment())).json()).toEqual({
+      error: 'item 11: only 2 remain',
+      workflowId: 'fr:1001:7',
+    });
+
+    fake.update = () => Promise.reject(new WorkflowNotFoundError('gone', 'fr:1001:7', undefined));
+    const unknown = await post(shipment());
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error).toMatch(/^no workflow for FR 7 of source 1001 \(fr:1001:7\)/);
+    fake.describe = async () => ({ status: { name: 'COMPLETED' } });
+    const closed = await post(shipment());
+    expect(closed.statusCode).toBe(409);
+    expect(closed.json().error).toBe(
+      'FR workflow fr:1001:7 is already closed (COMPLETED); no more shipments',
+    );
+
+    fake.update = () => Promise.reject(grpcError(14, '14 UNAVAILABLE: connect ECONNREFUSED'));
+    const unavailable = await post(shipment());
+    expect(unavailable.statusCode).toBe(503);
+    expect(unavailable.json().error).toMatch(/retry/);
+    for (const err of [
+      grpcError(4, 'DEADLINE_EXCEEDED'),
+      new WorkflowUpdateRPCTimeoutOrCancelledError('timed out'),
+    ]) {
+      fake.update = () => Promise.reject(err);
+      const timeout = await post(shipment());
+      expect(timeout.statusCode).toBe(504);
+      expect(timeout.json().error).toBe('fr:1001:7 did not answer in time; retry (a repeat is idempotent)');
+    }
+  });
+
+  it('answers 500 without details for its own failures, and logs them', async () => {
+    fake.update = () => Promise.reject(new Error('secret internal detail'));
+    const r = await post(shipment());
+    expect(r.statusCode).toBe(500);
+    expect(r.json()).toEqual({ error: 'internal error' });
+    expect(logs).toContain('secret internal detail');
+  });
+
+  it('logs one line per request with its status and workflow, and never a token', async () => {
+    logs = '';
+    await post(shipment());
+    await post(shipment(), { authorization: 'Bearer a-wrong-token-to-be-kept-out-of-logs' });
+    const lines = logs
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        msg: 'request',
+        method: 'POST',
+        path: '/shipments',
+        status: 202,
+        workflowId: 'fr:1001:7',
+      }),
+      expect.objectContaining({ msg: 'request', status: 401, error: 'invalid token' }),
+    ]);
+    expect(logs).not.toContain(TOKEN);
+    expect(logs).not.toContain('a-wrong-token');
+  });
+});
