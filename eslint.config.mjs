@@ -19,6 +19,17 @@ const workflowSandboxPaths = [
   '@temporalio/activity',
 ];
 
+// Layers: the processes (worker/, client/, intake/, codec's server) compose shared code (common/ with the
+// one configuration, activities/, store/, handlers/, codec's library) and never reach into one another's
+// folder; shared code never imports a process. Relative imports only, so `@temporalio/client` is not hit.
+const processFolder = (name) => ({
+  regex: `^(\\.\\./)+${name}(/|$)`,
+  message: `Shared code lives in common/ (or activities/, store/, handlers/, codec/); do not import the ${name}/ process.`,
+});
+const layerRules = (...forbidden) => ({
+  'no-restricted-imports': ['error', { patterns: forbidden.map(processFolder) }],
+});
+
 export default tseslint.config(
   {
     ignores: ['node_modules/**', 'dist/**', '.tools/**', '.data/**', 'coverage/**', 'test/fixtures/**'],
@@ -35,6 +46,13 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  { files: ['worker/**/*.ts'], rules: layerRules('client', 'intake') },
+  { files: ['intake/**/*.ts'], rules: layerRules('client') },
+  { files: ['codec/**/*.ts'], rules: layerRules('client', 'worker', 'intake') },
+  {
+    files: ['common/**/*.ts', 'activities/**/*.ts', 'store/**/*.ts', 'handlers/**/*.ts'],
+    rules: layerRules('client', 'worker', 'intake'),
   },
   {
     // Sandbox guard. Also applied by test/lint-sandbox.test.ts to a fixture to prove it is live.

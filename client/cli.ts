@@ -3,9 +3,9 @@ import { describeError, EXIT_OK, EXIT_USAGE } from './cli/errors';
 import { frsCommand } from './cli/frs';
 import { schedulesCommand } from './cli/schedules';
 
-// Operator CLI: `npm run cli -- <command>` (compiled: `node dist/client/cli.js`). Reads the worker's
-// configuration (TEMPORAL_*, encryption keys; Flxpoint tokens only for `schedules create|update`) and
-// uses the encrypting data converter, so it reads and writes payloads like the workers do.
+// Operator CLI: `npm run cli -- <command>` (compiled: `node dist/client/cli.js`). Reads the Temporal and
+// encryption settings (plus the sources, without tokens, for `schedules create|update`) and uses the
+// encrypting data converter, so it reads and writes payloads like the workers do.
 // Exit codes: 0 ok, 1 the operation failed, 2 bad usage or configuration. See docs/cli.md.
 
 const NAME = 'flxpoint-cli';

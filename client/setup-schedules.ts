@@ -1,31 +1,22 @@
-import { loadConfigOrExit } from '../worker/config';
+import { loadConfigOrExit } from '../common/config';
 import { createLogger } from '../worker/logging';
-import { ensureSchedules } from '../worker/app';
-import { KeyRingError } from '../codec/keyring';
+import { ensureSchedules } from '../common/poll-schedule';
 
 // One-shot (Kubernetes Job `flxpoint-setup-schedules`, `npm run schedules`): creates or updates the
-// poll schedule of every configured source, then exits 0. Idempotent: re-running never duplicates a
-// schedule and never unpauses one an operator paused. Exit 2: bad configuration; 1: Temporal failed
-// (the Job's backoffLimit retries it).
+// poll schedule of every configured source, then exits 0. It reads the `schedules` slice: the sources
+// and polling settings, never a Flxpoint token or URL. Idempotent: re-running never duplicates a
+// schedule and never unpauses one an operator paused. Exit 2: bad configuration (the key ring
+// included); 1: Temporal failed (the Job's backoffLimit retries it).
 
-async function main(): Promise<number> {
-  const config = loadConfigOrExit();
+async function main(): Promise<void> {
+  const config = loadConfigOrExit('schedules', process.env);
   const logger = createLogger(config.logLevel).child({ component: 'setup-schedules' });
-  try {
-    await ensureSchedules(config, logger);
-  } catch (err) {
-    if (err instanceof KeyRingError) {
-      console.error(err.message);
-      return 2;
-    }
-    throw err;
-  }
+  await ensureSchedules(config, logger);
   logger.info({ sources: config.sources.map((s) => s.key) }, 'every poll schedule is in place');
-  return 0;
 }
 
 main().then(
-  (code) => process.exit(code),
+  () => process.exit(0),
   (err: unknown) => {
     console.error(`setup-schedules failed: ${(err as Error)?.message ?? err}`);
     process.exit(1);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ConfigError } from '../worker/config';
 import { createLogger } from '../worker/logging';
-import { connectTemporalClient } from '../client/cli/temporal-settings';
+import { connectTemporalClient } from '../common/temporal-client';
 import { loadIntakeConfig } from './config';
 import { startIntakeServer } from './server';
 

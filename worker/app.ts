@@ -1,15 +1,13 @@
-import { Client } from '@temporalio/client';
 import { type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import { createDataConverter } from '../codec/data-converter';
-import { parseKeyRing } from '../codec/keyring';
+import { ensureSchedules } from '../common/poll-schedule';
+import { dataConverterFor } from '../common/temporal-client';
 import { loadHandler } from '../handlers/load';
 import { createStore, storeConfigFromUrl } from '../store';
 import type { FrStore } from '../store/types';
-import { ensurePollSchedule, pollSettings } from '../client/schedules';
 import type { AppConfig } from './config';
-import { connectClient, connectWorker } from './connection';
+import { connectWorker } from './connection';
 import { startHealthServer } from './health';
 import { createWorkerMetrics } from './metrics';
 import { createWorkers } from './workers';
@@ -32,33 +30,8 @@ export interface WorkerAppOptions {
   dispatcher?: Dispatcher;
 }
 
-export function dataConverterFor(config: AppConfig) {
-  const keys = config.encryption.keys;
-  return createDataConverter({
-    keyRing: keys ? parseKeyRing(keys, config.encryption.activeKeyId) : undefined,
-  });
-}
-
-/** Creates or updates every source's poll schedule (idempotent). */
-export async function ensureSchedules(config: AppConfig, logger: Logger): Promise<void> {
-  const connection = await connectClient(config.temporal);
-  try {
-    const client = new Client({
-      connection,
-      namespace: config.temporal.namespace,
-      dataConverter: dataConverterFor(config),
-    });
-    for (const source of config.sources) {
-      const result = await ensurePollSchedule(client, source, pollSettings(config));
-      logger.info(
-        { sourceKey: source.key, result, every: `${source.pollInterval} ms` },
-        'poll schedule ready',
-      );
-    }
-  } finally {
-    await connection.close();
-  }
-}
+// Test harnesses build their own workers from these parts.
+export { dataConverterFor };
 
 export async function startWorkerApp(config: AppConfig, opts: WorkerAppOptions): Promise<WorkerApp> {
   const { logger } = opts;

@@ -1,41 +1,17 @@
-import { readFileSync } from 'node:fs';
-import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
-import type { AppConfig } from './config';
+import type { TemporalConfig } from '../common/config';
+import { tlsOptions } from '../common/temporal-client';
 
-// Connection settings for a local dev server, a self-hosted cluster (mTLS) or Temporal Cloud (mTLS or
-// API key), from the one validated config.
+// The worker's native connection, with the same address, TLS and API key as every client of the project
+// (common/temporal-client.ts).
 
-function tlsOptions(config: AppConfig['temporal']): NativeConnectionOptions['tls'] {
-  const tls = config.tls;
-  if (tls?.certPath && tls.keyPath) {
-    return {
-      clientCertPair: { crt: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) },
-      ...(tls.caPath ? { serverRootCACertificate: readFileSync(tls.caPath) } : {}),
-    };
-  }
-  if (tls?.caPath) return { serverRootCACertificate: readFileSync(tls.caPath) };
-  // Temporal Cloud with an API key needs TLS without a client certificate.
-  return config.apiKey ? true : undefined;
-}
-
-export function nativeConnectionOptions(config: AppConfig['temporal']): NativeConnectionOptions {
+export function nativeConnectionOptions(config: TemporalConfig['temporal']): NativeConnectionOptions {
   return {
     address: config.address,
-    tls: tlsOptions(config),
+    tls: tlsOptions(config) as NativeConnectionOptions['tls'],
     ...(config.apiKey ? { apiKey: config.apiKey } : {}),
   };
 }
 
-export function clientConnectionOptions(config: AppConfig['temporal']): ConnectionOptions {
-  return {
-    address: config.address,
-    tls: tlsOptions(config) as ConnectionOptions['tls'],
-    ...(config.apiKey ? { apiKey: config.apiKey } : {}),
-  };
-}
-
-export const connectWorker = (config: AppConfig['temporal']) =>
+export const connectWorker = (config: TemporalConfig['temporal']) =>
   NativeConnection.connect(nativeConnectionOptions(config));
-export const connectClient = (config: AppConfig['temporal']) =>
-  Connection.connect(clientConnectionOptions(config));

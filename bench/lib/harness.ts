@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { request } from 'undici';
-import { ensurePollSchedule, pollSettings } from '../../client/schedules';
+import { ensurePollSchedule, pollSettings } from '../../common/poll-schedule';
 import { SimulatorAdminClient } from '../../simulator/admin-client';
 import { frWorkflowId } from '../../common/ids';
 import { loadConfig, type AppConfig } from '../../worker/config';

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { SOURCE_KEY_PATTERN } from '../../common/config';
 
 // Argument parsers: every value is checked before the command talks to Temporal, so a typo never
 // leaves half an operation behind. Commander reports a thrown InvalidArgumentError as a usage error.
@@ -17,11 +18,9 @@ export function nonEmpty(value: string): string {
   return v;
 }
 
-const SOURCE_KEY = /^[a-z0-9][a-z0-9-]{0,39}$/;
-
-/** A source key as worker/config.ts accepts it (the schedule id is derived from it). */
+/** A source key as the configuration (common/config) accepts it (the schedule id is derived from it). */
 export function sourceKey(value: string): string {
-  if (!SOURCE_KEY.test(value)) {
+  if (!SOURCE_KEY_PATTERN.test(value)) {
     throw new InvalidArgumentError(
       `"${value}" is not a source key (lowercase letters, digits and dashes, at most 40 characters).`,
     );

@@ -1,40 +1,38 @@
 import type { Command } from 'commander';
-import { loadConfig, type AppConfig } from '../../worker/config';
+import { loadConfig, type Env, type SchedulesConfig, type TemporalConfig } from '../../common/config';
+import { connectTemporalClient, type TemporalClient } from '../../common/temporal-client';
 import { CliError } from './errors';
 import { Output } from './output';
-import { connectTemporalClient, loadTemporalSettings, type TemporalClient } from './temporal-settings';
 
 // What every command gets: the output mode and a lazily connected Temporal client. Configuration is
-// read only when a command needs it, so `--help` and usage errors work without any environment.
+// read only when a command needs it, so `--help` and usage errors work without any environment. Most
+// commands read the `temporal` slice; `schedules create|update` the `schedules` slice (sources, no
+// tokens). No command ever needs a Flxpoint token or URL.
 
 export interface CliContext {
   out: Output;
-  /** Temporal + encryption settings only (no Flxpoint token needed). */
-  temporalConfig(): AppConfig;
-  /** The worker's whole configuration (sources included), for commands that act per source. */
-  fullConfig(): AppConfig;
-  temporal(config?: AppConfig): Promise<TemporalClient>;
+  /** Temporal + encryption settings. */
+  temporalConfig(): TemporalConfig;
+  /** Plus the sources and polling settings, for the commands that create or update schedules. */
+  schedulesConfig(): SchedulesConfig;
+  temporal(): Promise<TemporalClient>;
   close(): Promise<void>;
 }
 
-export function createContext(
-  cmd: Command,
-  env: Record<string, string | undefined> = process.env,
-): CliContext {
+export function createContext(cmd: Command, env: Env): CliContext {
   const { json } = cmd.optsWithGlobals<{ json?: boolean }>();
   let connected: TemporalClient | undefined;
-  let temporalConfig: AppConfig | undefined;
+  let temporalConfig: TemporalConfig | undefined;
   const ctx: CliContext = {
     out: new Output(!!json),
-    temporalConfig: () => (temporalConfig ??= loadTemporalSettings(env)),
-    fullConfig: () => loadConfig(env),
-    async temporal(config) {
+    temporalConfig: () => (temporalConfig ??= loadConfig('temporal', env)),
+    schedulesConfig: () => (temporalConfig = loadConfig('schedules', env)),
+    async temporal() {
       if (connected) return connected;
-      const c = config ?? ctx.temporalConfig();
+      const c = ctx.temporalConfig();
       try {
         connected = await connectTemporalClient(c);
       } catch (err) {
-        if (err instanceof Error && err.name === 'KeyRingError') throw err;
         throw new CliError(
           `cannot reach Temporal at ${c.temporal.address} (namespace ${c.temporal.namespace}): ` +
             `${(err as Error).message}; check TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TLS settings`,
@@ -49,13 +47,14 @@ export function createContext(
   return ctx;
 }
 
-/** Runs a command body with a context and always closes the connection. */
+/** Runs a command body with a context (configured from `env`) and always closes the connection. */
 export function action<A extends unknown[]>(
   fn: (ctx: CliContext, ...args: A) => Promise<void>,
+  env: Env = process.env,
 ): (...args: [...A, Command]) => Promise<void> {
   return async (...args) => {
     const cmd = args[args.length - 1] as Command;
-    const ctx = createContext(cmd);
+    const ctx = createContext(cmd, env);
     try {
       await fn(ctx, ...(args.slice(0, -1) as A));
     } finally {

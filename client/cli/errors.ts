@@ -1,6 +1,6 @@
 import { ScheduleNotFoundError, ServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import { KeyRingError } from '../../codec/keyring';
-import { ConfigError } from '../../worker/config';
+import { ConfigError } from '../../common/config';
 
 // One exit-code contract for every command: 0 ok, 1 the operation failed, 2 bad usage or configuration.
 // Every error becomes one line an operator can act on; stack traces only with DEBUG=1.

@@ -1,7 +1,7 @@
 import { type Command } from 'commander';
 import { ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
 import { pollScheduleId } from '../../common/ids';
-import { ensurePollSchedule, pollSettings } from '../schedules';
+import { ensurePollSchedules } from '../../common/poll-schedule';
 import { action, type CliContext } from './context';
 import { isoDate, nonEmpty, sourceKey } from './args';
 import { CliError, usageError } from './errors';
@@ -50,26 +50,14 @@ function summary(key: string, d: ScheduleDescription) {
 }
 
 async function ensure(ctx: CliContext, key: string | undefined): Promise<void> {
-  const config = ctx.fullConfig();
-  const sources = key ? config.sources.filter((s) => s.key === key) : config.sources;
-  if (key && sources.length === 0) {
+  const config = ctx.schedulesConfig();
+  if (key && !config.sources.some((s) => s.key === key)) {
     throw usageError(
       `source "${key}" is not configured (FLXPOINT_SOURCES has ${config.sources.map((s) => s.key).join(', ')})`,
     );
   }
-  const { client } = await ctx.temporal(config);
-  const settings = pollSettings(config);
-  const results = [];
-  for (const source of sources) {
-    const result = await ensurePollSchedule(client, source, settings);
-    results.push({
-      sourceKey: source.key,
-      sourceId: source.sourceId,
-      scheduleId: pollScheduleId(source.key),
-      result,
-      everyMs: source.pollInterval,
-    });
-  }
+  const { client } = await ctx.temporal();
+  const results = await ensurePollSchedules(client, config, key ? [key] : undefined);
   ctx.out.result(results, (r) => table(r, ['sourceKey', 'sourceId', 'scheduleId', 'result', 'everyMs']));
 }
 

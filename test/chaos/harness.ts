@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { type Client, Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { expect } from 'vitest';
-import { ensurePollSchedule, pollSettings } from '../../client/schedules';
+import { ensurePollSchedule, pollSettings } from '../../common/poll-schedule';
 import { frWorkflowId, pollScheduleId } from '../../common/ids';
 import type { CountersSnapshot } from '../../simulator/counters';
 import type { SimulatorOptions } from '../../simulator/options';

@@ -182,11 +182,10 @@ describe('operator CLI', () => {
 
   it('creates, describes, pauses, triggers and deletes a poll schedule', async () => {
     const key = p.sourceKey;
+    // The sources and their interval, never a Flxpoint token or URL: the CLI does not read them.
     const full = {
       ...env,
-      FLXPOINT_BASE_URL: p.sim.url,
       FLXPOINT_SOURCES: `${key}:${p.sourceId}`,
-      [`FLXPOINT_TOKEN_${key.toUpperCase()}`]: p.token,
       FLXPOINT_POLL_INTERVAL: '1 hour',
     };
     const withFull = async (...args: string[]) => {

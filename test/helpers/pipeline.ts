@@ -12,7 +12,7 @@ import { frWorkflowId } from '../../common/ids';
 import { loadConfig, type AppConfig } from '../../worker/config';
 import { createWorkers } from '../../worker/workers';
 import { dataConverterFor } from '../../worker/app';
-import { pollSettings } from '../../client/schedules';
+import { pollSettings } from '../../common/poll-schedule';
 import type { FrStatus, PollFulfillmentRequestsInput, PollSummary } from '../../workflows/definitions';
 import { statusQuery } from '../../workflows/definitions';
 import { uniqueTaskQueue, workflowBundle, type TestTemporal } from './temporal';

@@ -3,8 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { isoDate, nonEmpty, positiveInt, shipmentItem, sourceKey } from '../../client/cli/args';
 import { listQuery } from '../../client/cli/frs-list';
 import { table } from '../../client/cli/output';
-import { loadTemporalSettings } from '../../client/cli/temporal-settings';
-import { ConfigError } from '../../worker/config';
 
 // The CLI's checks that run before any call to Temporal, and its configuration without Flxpoint.
 
@@ -57,30 +55,5 @@ describe('CLI output', () => {
       ),
     ).toBe('A       B\nx       -\nlonger  2');
     expect(table([], ['a'])).toBe('(none)');
-  });
-});
-
-describe('Temporal-only configuration', () => {
-  it('needs no Flxpoint URL, sources or tokens', () => {
-    const c = loadTemporalSettings({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_NAMESPACE: 'prod' });
-    expect(c.temporal).toMatchObject({ address: 'temporal:7233', namespace: 'prod' });
-  });
-
-  it('reports only problems with what it uses, and a bad key ring as a config problem', () => {
-    const err = (() => {
-      try {
-        loadTemporalSettings({
-          FLXPOINT_ENCRYPTION_KEYS: 'nonsense',
-          FR_HANDLER: 'bogus',
-          FLXPOINT_SOURCES: 'x',
-        });
-      } catch (e) {
-        return e;
-      }
-    })();
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).problems).toEqual([
-      expect.stringMatching(/^encryption: FLXPOINT_ENCRYPTION_KEYS/),
-    ]);
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CodecConfigError, DEFAULT_ALLOWED_ORIGINS, loadCodecServerConfig } from '../../codec/config';
 
@@ -55,19 +58,46 @@ describe('codec server configuration', () => {
       CODEC_AUTH_TOKEN: 'tok-XYZ',
     });
     expect(problems).toEqual([
-      'CODEC_PORT: "eighty" is not a TCP port (1-65535)',
-      expect.stringMatching(/^FLXPOINT_ENCRYPTION_KEYS: key "k1" is 30 bytes long/),
-      'FLXPOINT_ENCRYPTION_KEYS: active key id "k7" is not in the key ring (ids: k1)',
+      'CODEC_PORT: is not a TCP port (1-65535)',
       expect.stringMatching(/^CODEC_ALLOWED_ORIGINS: "\*" is a wildcard/),
       'CODEC_ALLOWED_ORIGINS: "ftp://x.example" must start with http:// or https://',
       'CODEC_ALLOWED_ORIGINS: "https://ui.example/path" must be an origin (scheme://host[:port]) without a path',
-      'CODEC_AUTH_TOKEN is shorter than 16 characters; use a long random value',
+      'CODEC_AUTH_TOKEN: is shorter than 16 characters; use a long random value',
+      expect.stringMatching(/^FLXPOINT_ENCRYPTION_KEYS: key "k1" is 30 bytes long/),
+      'FLXPOINT_ENCRYPTION_KEYS: active key id "k7" is not in the key ring (ids: k1)',
     ]);
     expect(problems.join('\n')).not.toContain(K1.slice(0, 12));
     expect(problems.join('\n')).not.toContain('tok-XYZ');
   });
 
   it('requires a key ring', () => {
-    expect(problemsOf({})).toEqual([expect.stringMatching(/^FLXPOINT_ENCRYPTION_KEYS is not set/)]);
+    expect(problemsOf({})).toEqual([expect.stringMatching(/^FLXPOINT_ENCRYPTION_KEYS: is not set/)]);
+  });
+
+  it('reads FLXPOINT_CONFIG_FILE like every process, the environment winning', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'codec-cfg-')), 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        encryption: { keys: `k1:${K1}` },
+        codec: {
+          port: 9001,
+          allowedOrigins: ['https://temporal.example.com'],
+          authToken: 'from-file-long-token',
+        },
+        // Another process's settings in the same file are not the codec server's business.
+        flxpoint: { listDialect: 'graphql' },
+      }),
+    );
+    expect(loadCodecServerConfig({ FLXPOINT_CONFIG_FILE: file, CODEC_PORT: '9002' })).toMatchObject({
+      port: 9002,
+      allowedOrigins: ['https://temporal.example.com'],
+      authToken: 'from-file-long-token',
+    });
+    writeFileSync(file, JSON.stringify({ codec: { authToken: 'short' } }));
+    expect(problemsOf({ FLXPOINT_CONFIG_FILE: file })).toEqual([
+      expect.stringMatching(/^FLXPOINT_ENCRYPTION_KEYS: is not set/),
+      'FLXPOINT_CONFIG_FILE "codec.authToken": is shorter than 16 characters; use a long random value',
+    ]);
   });
 });

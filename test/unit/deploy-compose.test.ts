@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ALL_SEARCH_ATTRIBUTES } from '../../common/search-attributes';
+import { ENV_VARIABLES, OTHER_VARIABLES, SOURCE_VARIABLES } from '../../common/config';
 
 // docker-compose.yml cannot run here (no Docker engine), so it is checked as data: the dependency
 // graph, ports, pinned images, commands that exist after the build, and env names the code reads.
@@ -19,10 +20,11 @@ const PROJECT_IMAGE = 'flxpoint-temporal:dev';
 const projectServices = Object.entries(services).filter(([, s]) => s.image === PROJECT_IMAGE);
 
 function knownEnv(): (name: string) => boolean {
-  const names = new Set<string>();
-  for (const f of ['worker/config.ts', 'worker/main.ts', 'codec/config.ts', 'intake/config.ts']) {
-    for (const m of read(f).matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)) names.add(m[1]!);
-  }
+  const names = new Set<string>([
+    ...Object.keys(ENV_VARIABLES),
+    ...Object.keys(SOURCE_VARIABLES),
+    ...OTHER_VARIABLES,
+  ]);
   return (name) => names.has(name) || /^FLXPOINT_TOKEN_[A-Z0-9_]+$/.test(name);
 }
 

@@ -5,6 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../worker/config';
 import { DEFAULT_CODEC_PORT } from '../../codec/config';
 import { DEFAULT_INTAKE_PORT } from '../../intake/config';
+import { ENV_VARIABLES, OTHER_VARIABLES, SOURCE_VARIABLES } from '../../common/config';
 
 // The Kubernetes manifests and the Dockerfile checked against the code they run: probe paths and ports
 // against the health server and config defaults, every env var against what the config code reads,
@@ -19,10 +20,11 @@ type Doc = any;
 
 /** Every environment variable name the configuration code reads (plus per-source tokens). */
 function knownEnv(): (name: string) => boolean {
-  const names = new Set<string>();
-  for (const f of ['worker/config.ts', 'worker/main.ts', 'codec/config.ts', 'intake/config.ts']) {
-    for (const m of read(f).matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)) names.add(m[1]!);
-  }
+  const names = new Set<string>([
+    ...Object.keys(ENV_VARIABLES),
+    ...Object.keys(SOURCE_VARIABLES),
+    ...OTHER_VARIABLES,
+  ]);
   return (name) => names.has(name) || /^FLXPOINT_TOKEN_[A-Z0-9_]+$/.test(name);
 }
 

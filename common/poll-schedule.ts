@@ -4,15 +4,18 @@ import {
   ScheduleOverlapPolicy,
   type ScheduleOptions,
 } from '@temporalio/client';
-import { pollScheduleId, pollWorkflowIdPrefix } from '../common/ids';
-import { SOURCE_ID, SOURCE_KEY } from '../common/search-attributes';
+import type { Logger } from 'pino';
 import type { FrWorkflowSettings, PollFulfillmentRequestsInput } from '../workflows/definitions';
 import { newWorkStatus } from '../activities/flxpoint/dialect';
-import type { AppConfig, SourceConfig } from '../worker/config';
+import type { SchedulesConfig, SourceSettings } from './config';
+import { pollScheduleId, pollWorkflowIdPrefix } from './ids';
+import { SOURCE_ID, SOURCE_KEY } from './search-attributes';
+import { connectTemporalClient } from './temporal-client';
 
 // One Temporal Schedule per source starts the poller. Overlap SKIP: a tick while a poll still runs is
 // dropped (one poller per token, never parallel). A short catch-up window: after downtime the schedule
-// runs once, it does not replay every missed tick.
+// runs once, it does not replay every missed tick. Created by the schedule Job, the CLI's `schedules
+// create|update` and, in development, the worker (ENSURE_SCHEDULES_ON_START): none of them needs a token.
 
 export interface PollScheduleSettings {
   /** The pipeline task queue the poller runs on. */
@@ -22,7 +25,7 @@ export interface PollScheduleSettings {
   fr: FrWorkflowSettings;
 }
 
-export function pollSettings(config: AppConfig): PollScheduleSettings {
+export function pollSettings(config: SchedulesConfig): PollScheduleSettings {
   return {
     taskQueue: config.temporal.taskQueue,
     newStatus: newWorkStatus(config.flxpoint.listDialect),
@@ -36,7 +39,7 @@ export function pollSettings(config: AppConfig): PollScheduleSettings {
   };
 }
 
-export function pollScheduleOptions(source: SourceConfig, settings: PollScheduleSettings): ScheduleOptions {
+export function pollScheduleOptions(source: SourceSettings, settings: PollScheduleSettings): ScheduleOptions {
   const input: PollFulfillmentRequestsInput = {
     sourceKey: source.key,
     sourceId: source.sourceId,
@@ -77,7 +80,7 @@ export function pollScheduleOptions(source: SourceConfig, settings: PollSchedule
  */
 export async function ensurePollSchedule(
   client: Client,
-  source: SourceConfig,
+  source: SourceSettings,
   settings: PollScheduleSettings,
 ): Promise<'created' | 'updated'> {
   const options = pollScheduleOptions(source, settings);
@@ -101,4 +104,48 @@ export async function ensurePollSchedule(
     policies: { ...prev.policies, ...options.policies },
   }));
   return 'updated';
+}
+
+export type EnsuredSchedule = {
+  sourceKey: string;
+  sourceId: number;
+  scheduleId: string;
+  result: 'created' | 'updated';
+  everyMs: number;
+};
+
+/** Creates or updates the poll schedule of every configured source, or of `only` those. */
+export async function ensurePollSchedules(
+  client: Client,
+  config: SchedulesConfig,
+  only?: readonly string[],
+): Promise<EnsuredSchedule[]> {
+  const settings = pollSettings(config);
+  const results: EnsuredSchedule[] = [];
+  for (const source of config.sources) {
+    if (only && !only.includes(source.key)) continue;
+    results.push({
+      sourceKey: source.key,
+      sourceId: source.sourceId,
+      scheduleId: pollScheduleId(source.key),
+      result: await ensurePollSchedule(client, source, settings),
+      everyMs: source.pollInterval,
+    });
+  }
+  return results;
+}
+
+/** Connects, creates or updates every source's poll schedule, logs each, disconnects. */
+export async function ensureSchedules(config: SchedulesConfig, logger: Logger): Promise<void> {
+  const temporal = await connectTemporalClient(config);
+  try {
+    for (const s of await ensurePollSchedules(temporal.client, config)) {
+      logger.info(
+        { sourceKey: s.sourceKey, result: s.result, every: `${s.everyMs} ms` },
+        'poll schedule ready',
+      );
+    }
+  } finally {
+    await temporal.close();
+  }
 }
