@@ -6,9 +6,7 @@ import {
   type ListDialect,
   DEFAULT_ACKNOWLEDGE_METHOD,
   DEFAULT_LIST_DIALECT,
-  countQuery,
   listQuery,
-  shipmentListQuery,
   unwrapListEnvelope,
 } from './dialect';
 import { FlxpointError, classifyResponse } from './errors';
@@ -16,13 +14,8 @@ import {
   type AdjustRequest,
   type CreateShipmentRequest,
   type FulfillmentRequest,
-  type Order,
-  type OrderChanges,
-  type OrderCursors,
   type Shipment,
-  CountSchema,
   FulfillmentRequestSchema,
-  OrderSchema,
   ShipmentSchema,
   formatZodError,
 } from './schemas';
@@ -113,15 +106,6 @@ export class FlxpointClient {
     return this.parseList(FulfillmentRequestSchema, req, await this.send(req));
   }
 
-  async countFulfillmentRequests(q: { status: string }): Promise<number> {
-    const req: OutgoingRequest = {
-      method: 'GET',
-      path: '/fulfillment-requests/count',
-      query: countQuery(this.listDialect, q),
-    };
-    return this.parseOne(CountSchema, req, await this.send(req));
-  }
-
   async getFulfillmentRequest(id: number): Promise<FulfillmentRequest> {
     const req: OutgoingRequest = { method: 'GET', path: `/fulfillment-requests/${frId(id)}` };
     return this.parseOne(FulfillmentRequestSchema, req, await this.send(req));
@@ -153,10 +137,6 @@ export class FlxpointClient {
     });
   }
 
-  async markProcessed(id: number): Promise<void> {
-    await this.send({ method: 'PATCH', path: `/fulfillment-requests/${frId(id)}/processed` });
-  }
-
   // ---- Shipments ----
 
   async createShipment(body: CreateShipmentRequest): Promise<Shipment> {
@@ -169,35 +149,6 @@ export class FlxpointClient {
         ? (json as { shipment: unknown }).shipment
         : json;
     return this.validate(ShipmentSchema, req, res, inner);
-  }
-
-  async listShipments(q: {
-    fulfillmentRequestId?: number;
-    page?: number;
-    size?: number;
-  }): Promise<Shipment[]> {
-    const req: OutgoingRequest = { method: 'GET', path: '/shipments', query: shipmentListQuery(q) };
-    const res = await this.send(req);
-    const list = this.parseList(ShipmentSchema, req, res);
-    // A shipment list feeds idempotency decisions (is our tracking number already there?): a hole in it could
-    // make us ship twice, so any broken element fails the whole call instead of being skipped.
-    const first = list.malformed[0];
-    if (first) {
-      throw this.malformed(req, res, `element [${first.index}] ${first.problem}`);
-    }
-    return list.items;
-  }
-
-  // ---- Orders change feed ----
-
-  async listOrderChanges(c: OrderCursors): Promise<OrderChanges> {
-    const query: Record<string, string> = {};
-    if (c.orderUpdatedAt) query.orderUpdatedAt = c.orderUpdatedAt;
-    if (c.fulfillmentRequestsUpdatedAt) query.fulfillmentRequestsUpdatedAt = c.fulfillmentRequestsUpdatedAt;
-    if (c.shipmentsUpdatedAt) query.shipmentsUpdatedAt = c.shipmentsUpdatedAt;
-    const req: OutgoingRequest = { method: 'GET', path: '/orders', query };
-    const list = this.parseList(OrderSchema, req, await this.send(req));
-    return { orders: list.items, malformed: list.malformed, nextCursors: advanceCursors(c, list.items) };
   }
 
   // ---- Plumbing ----
@@ -320,36 +271,4 @@ function toWireShipment(body: CreateShipmentRequest): unknown {
       ),
     },
   };
-}
-
-function later(a: string | undefined, b: string | null | undefined): string | undefined {
-  if (!b) return a;
-  const tb = Date.parse(b);
-  if (Number.isNaN(tb)) return a;
-  if (!a) return b;
-  const ta = Date.parse(a);
-  return Number.isNaN(ta) || tb > ta ? b : a;
-}
-
-/** The next cursors are the max timestamps seen per kind; a kind with nothing newer keeps its cursor. */
-function advanceCursors(c: OrderCursors, orders: Order[]): OrderCursors {
-  let o = c.orderUpdatedAt;
-  let f = c.fulfillmentRequestsUpdatedAt;
-  let s = c.shipmentsUpdatedAt;
-  const seeShipments = (list: Shipment[] | null | undefined) => {
-    for (const sh of list ?? []) s = later(s, sh.updatedAt ?? sh.insertedAt);
-  };
-  for (const order of orders) {
-    o = later(o, order.updatedAt ?? order.insertedAt);
-    seeShipments(order.shipments);
-    for (const fr of order.fulfillmentRequests ?? []) {
-      f = later(f, fr.lastModifiedAt ?? fr.updatedAt);
-      seeShipments(fr.shipments);
-    }
-  }
-  const out: OrderCursors = {};
-  if (o) out.orderUpdatedAt = o;
-  if (f) out.fulfillmentRequestsUpdatedAt = f;
-  if (s) out.shipmentsUpdatedAt = s;
-  return out;
 }

@@ -34,26 +34,6 @@ export function listQuery(
     : { filterStatus: q.status, filterPageNumber: String(q.page), filterPageSize: String(q.size) };
 }
 
-export function countQuery(dialect: ListDialect, q: { status: string }): Record<string, string> {
-  return dialect === 'guide' ? { status: q.status } : { filterStatus: q.status };
-}
-
-/**
- * `GET /shipments` is only described by the reference, so it has a single dialect. `findByPurchaseOrderId`
- * filters by FR id (purchase order is the older name of a fulfillment request).
- */
-export function shipmentListQuery(q: {
-  fulfillmentRequestId?: number;
-  page?: number;
-  size?: number;
-}): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (q.fulfillmentRequestId !== undefined) out.findByPurchaseOrderId = String(q.fulfillmentRequestId);
-  if (q.page !== undefined) out.filterPageNumber = String(q.page);
-  if (q.size !== undefined) out.filterPageSize = String(q.size);
-  return out;
-}
-
 /**
  * List envelope: the guide reads `body.items`, public clients get a bare array, some endpoints wrap in
  * `data`. Returns undefined when the body is none of these (the caller reports malformed_response).

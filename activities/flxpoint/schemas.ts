@@ -124,47 +124,6 @@ export const FulfillmentRequestSchema = z.looseObject({
 });
 export type FulfillmentRequest = z.infer<typeof FulfillmentRequestSchema>;
 
-/** `GET /fulfillment-requests/count`: a bare number, or an object with `count` / `total`. */
-export const CountSchema = z.union([
-  z.number(),
-  z.looseObject({ count: z.number() }).transform((o) => o.count),
-  z.looseObject({ total: z.number() }).transform((o) => o.total),
-]);
-
-/**
- * An order from the `GET /orders` change feed. The feed's exact FR shape is undocumented, so FRs inside an
- * order are read loosely (id and timestamps only; everything else passes through).
- */
-export const OrderFulfillmentRequestSchema = z.looseObject({
-  id: z.number(),
-  lastModifiedAt: str,
-  updatedAt: str,
-  shipments: z.array(ShipmentSchema).nullish(),
-});
-export const OrderSchema = z.looseObject({
-  id: z.number(),
-  orderNumber: str,
-  insertedAt: str,
-  updatedAt: str,
-  fulfillmentRequests: z.array(OrderFulfillmentRequestSchema).nullish(),
-  shipments: z.array(ShipmentSchema).nullish(),
-});
-export type Order = z.infer<typeof OrderSchema>;
-
-export interface OrderCursors {
-  orderUpdatedAt?: string;
-  fulfillmentRequestsUpdatedAt?: string;
-  shipmentsUpdatedAt?: string;
-}
-
-export interface OrderChanges {
-  orders: Order[];
-  /** Orders that failed to parse; the cursors still advance past the parsable ones. */
-  malformed: { id?: number; index: number; problem: string }[];
-  /** Cursors for the next call: the max timestamp seen per kind, or the cursor passed in when nothing newer. */
-  nextCursors: OrderCursors;
-}
-
 // ---- Request bodies (we produce these; plain types, no runtime parsing needed) ----
 
 export type KillOrFillType = 'fill' | 'kill';

@@ -96,8 +96,7 @@ describe('fulfillment request lists', () => {
       size: 10,
     });
     expect(viaRef.items.map((f) => f.id)).toEqual(guide.items.map((f) => f.id));
-    expect(await ref.countFulfillmentRequests({ status: 'Processing,Processed' })).toBe(4);
-    expect(await client().countFulfillmentRequests({ status: 'NEW' })).toBe(4);
+    expect(viaRef.items).toHaveLength(4);
   });
 
   it.each(['items', 'data', 'array'] as const)('reads the %s envelope', async (listEnvelope) => {
@@ -252,20 +251,10 @@ describe('single FR operations', () => {
     expect(e.message).not.toContain('again');
     await failure(() => c.markProcessingFailed(1, ''), 'bad_request');
   });
-
-  it('marks processed (idempotent), and refuses it after acknowledgement', async () => {
-    sim.state.seed({ count: 2 });
-    const c = client();
-    await c.markProcessed(1);
-    await c.markProcessed(1);
-    expect((await c.getFulfillmentRequest(1)).fulfillmentRequestStatus?.handle).toBe('processed');
-    await c.acknowledge(2);
-    await failure(() => c.markProcessed(2), 'invalid_transition');
-  });
 });
 
 describe('shipments', () => {
-  it('creates a shipment, updates quantities and fulfillment status, lists it', async () => {
+  it('creates a shipment, updates quantities and fulfillment status', async () => {
     sim.state.seed({ count: 1, itemsPerFr: 2, quantity: { min: 2, max: 2 } });
     const c = client();
     await c.acknowledge(1);
@@ -291,8 +280,6 @@ describe('shipments', () => {
     fr = await c.getFulfillmentRequest(1);
     expect(fr.fulfillmentRequestFulfillmentStatus?.handle).toBe('shipped');
     expect(fr.fulfillmentRequestItems.map((i) => i.shippedQuantity)).toEqual([2, 2]);
-    const listed = await c.listShipments({ fulfillmentRequestId: 1 });
-    expect(listed.map((s) => s.trackingNumber)).toEqual(['1Z999AA10123456784', '9400111899223344556677']);
     const counters = sim.state.snapshotCounters();
     expect(counters.shipmentsByFr['1']).toBe(2);
     expect(counters.shipmentsByTrackingNumber['1Z999AA10123456784']).toBe(1);
@@ -346,26 +333,6 @@ describe('shipments', () => {
   });
 });
 
-describe('orders change feed', () => {
-  it('returns orders changed after the cursors and advances them to the max timestamp seen', async () => {
-    sim.state.seed({ count: 3 });
-    const c = client();
-    const first = await c.listOrderChanges({});
-    expect(first.orders.map((o) => o.id)).toEqual([1, 2, 3]);
-    const cur = first.nextCursors;
-    expect(cur.orderUpdatedAt).toBeTypeOf('string');
-    expect(cur.fulfillmentRequestsUpdatedAt).toBeTypeOf('string');
-    expect((await c.listOrderChanges(cur)).orders).toEqual([]);
-    await c.acknowledge(2);
-    const next = await c.listOrderChanges(cur);
-    expect(next.orders.map((o) => o.id)).toEqual([2]);
-    expect(Date.parse(next.nextCursors.fulfillmentRequestsUpdatedAt!)).toBeGreaterThan(
-      Date.parse(cur.fulfillmentRequestsUpdatedAt!),
-    );
-    expect(next.nextCursors.orderUpdatedAt).toBe(cur.orderUpdatedAt);
-  });
-});
-
 describe('transport and server errors', () => {
   it('maps a wrong token to unauthorized', async () => {
     const e = await failure(
@@ -379,7 +346,10 @@ describe('transport and server errors', () => {
 
   it('maps injected 5xx to a retryable server_error', async () => {
     sim.state.setFaults({ rules: { '*': { error5xx: 1, status5xx: 502 } } });
-    const e = await failure(() => client().countFulfillmentRequests({ status: 'NEW' }), 'server_error');
+    const e = await failure(
+      () => client().listFulfillmentRequests({ status: 'NEW', page: 1, size: 10 }),
+      'server_error',
+    );
     expect(e.status).toBe(502);
     expect(e.retryable).toBe(true);
   });
@@ -394,8 +364,11 @@ describe('transport and server errors', () => {
   });
 
   it('maps a dropped connection to a retryable network error', async () => {
-    sim.state.setFaults({ rules: { 'fr.count': { drop: 1 } } });
-    const e = await failure(() => client().countFulfillmentRequests({ status: 'NEW' }), 'network');
+    sim.state.setFaults({ rules: { 'fr.list': { drop: 1 } } });
+    const e = await failure(
+      () => client().listFulfillmentRequests({ status: 'NEW', page: 1, size: 10 }),
+      'network',
+    );
     expect(e.retryable).toBe(true);
   });
 
@@ -449,8 +422,9 @@ describe('rate limiting through the client', () => {
   ] as const)('maps 429 with Retry-After %s to rate_limited', async (retryAfter, hasDelay) => {
     sim.state.setRateLimit({ enabled: true, ratePerSec: 2, burst: 1, retryAfter });
     const c = client();
-    await c.countFulfillmentRequests({ status: 'NEW' });
-    const e = await failure(() => c.countFulfillmentRequests({ status: 'NEW' }), 'rate_limited');
+    const list = () => c.listFulfillmentRequests({ status: 'NEW', page: 1, size: 10 });
+    await list();
+    const e = await failure(list, 'rate_limited');
     expect(e.retryable).toBe(true);
     const af = toApplicationFailure(e);
     expect(af.type).toBe('Flxpoint.rate_limited');
