@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
 import { loadConfig, ConfigError, type AppConfig } from '../worker/config';
-import { createLogger, installRuntime } from '../worker/logging';
+import { createLogger, installRuntime, parseLogFormat } from '../worker/logging';
 import { startWorkerApp, type WorkerApp } from '../worker/app';
 import { pollScheduleId } from '../common/ids';
 import { FR_STEP, SOURCE_KEY } from '../common/search-attributes';
@@ -17,7 +18,8 @@ import { addShipmentUpdate, statusQuery } from '../workflows/definitions';
 
 const ROOT = join(__dirname, '..');
 const env = process.env;
-const log = createLogger(env.LOG_LEVEL ?? 'info');
+// Readable lines in a terminal, JSON lines when piped (LOG_FORMAT=json|pretty|auto overrides).
+const log = createLogger(env.LOG_LEVEL ?? 'info', { format: parseLogFormat(env.LOG_FORMAT) });
 
 async function waitForTemporal(address: string, child: ChildProcess, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -38,12 +40,15 @@ async function waitForTemporal(address: string, child: ChildProcess, timeoutMs =
 /** Demo only: plays a warehouse that ships every acknowledged FR a few seconds later. */
 function startDemoWarehouse(config: AppConfig, everyMs: number): () => Promise<void> {
   let stopped = false;
+  const abort = new AbortController();
   const done = (async () => {
     const connection = await Connection.connect({ address: config.temporal.address });
     const client = new Client({ connection, namespace: config.temporal.namespace });
     let n = 0;
     while (!stopped) {
-      await new Promise((r) => setTimeout(r, everyMs));
+      // Ctrl-C must not wait for the rest of the nap.
+      await sleep(everyMs, undefined, { signal: abort.signal }).catch(() => undefined);
+      if (stopped) break;
       try {
         const query = `${FR_STEP.name} = 'awaiting_shipment' AND ExecutionStatus = 'Running'`;
         for await (const wf of client.workflow.list({ query, pageSize: 20 })) {
@@ -68,24 +73,49 @@ function startDemoWarehouse(config: AppConfig, everyMs: number): () => Promise<v
   })();
   return async () => {
     stopped = true;
+    abort.abort();
     await done.catch(() => {});
   };
 }
 
+interface Task {
+  name: string;
+  /** Tasks of a lower phase stop first; tasks of one phase stop together. */
+  phase: number;
+  stop: () => Promise<unknown>;
+}
+
 async function main(): Promise<void> {
-  const tasks: { name: string; stop: () => Promise<unknown> }[] = [];
+  const tasks: Task[] = [];
   let shuttingDown = false;
+  let forceExit: (() => void) | undefined;
+  // Ctrl-C: what produces work stops first (demo warehouse, worker), then what serves it (simulator,
+  // Temporal). Each step's time is logged, so a slow stop says which part waits. A second Ctrl-C does not
+  // wait: children are SIGKILLed and the process exits.
   const shutdown = async (code: number) => {
-    if (shuttingDown) return;
+    if (shuttingDown) return forceExit?.();
     shuttingDown = true;
-    log.info('stopping: worker, simulator, Temporal dev server');
-    for (const t of tasks.reverse()) {
-      await t.stop().catch((err) => log.warn({ err: (err as Error).message, task: t.name }, 'stop failed'));
+    const t0 = Date.now();
+    log.info('stopping (Ctrl-C again to kill at once)');
+    const phases = [...new Set(tasks.map((t) => t.phase))].sort((a, b) => a - b);
+    for (const phase of phases) {
+      await Promise.all(
+        tasks
+          .filter((t) => t.phase === phase)
+          .map(async (t) => {
+            const started = Date.now();
+            await t
+              .stop()
+              .catch((err) => log.warn({ err: (err as Error).message, task: t.name }, 'stop failed'));
+            log.info({ task: t.name, ms: Date.now() - started }, `stopped ${t.name}`);
+          }),
+      );
     }
+    log.info({ ms: Date.now() - t0 }, 'everything stopped');
     process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
+  // SIGHUP too (the terminal closed): the dev server has its own process group and would not get it.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
   // npm does not always pass SIGTERM on (e.g. `timeout npm start`): when the parent goes, go too, so the
   // dev server child is never orphaned.
   const parent = process.ppid;
@@ -96,18 +126,32 @@ async function main(): Promise<void> {
   // 1. Temporal dev server (a child: scripts/temporal.sh execs the CLI, so the pid is the server's).
   const temporalAddress = env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_PORT ?? 7233}`;
   if (!env.TEMPORAL_ADDRESS) {
+    // Its own process group: the terminal's Ctrl-C reaches this process only, so the server outlives the
+    // worker's shutdown (a worker whose server vanished mid-shutdown waits on its reconnect backoff). It
+    // is stopped last, and killed on any exit of this process.
     const temporal = spawn('bash', [join(ROOT, 'scripts/temporal.sh'), 'start'], {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: { ...env, TEMPORAL_PORT: env.TEMPORAL_PORT ?? '7233' },
+      detached: true,
     });
+    const killTemporal = () => {
+      if (temporal.exitCode === null && temporal.signalCode === null) temporal.kill('SIGKILL');
+    };
+    process.once('exit', killTemporal);
+    forceExit = () => {
+      log.warn('killing everything');
+      killTemporal();
+      process.exit(130);
+    };
     tasks.push({
-      name: 'temporal',
+      name: 'Temporal dev server',
+      phase: 2,
       stop: () =>
         new Promise<void>((resolve) => {
-          if (temporal.exitCode !== null) return resolve();
+          if (temporal.exitCode !== null || temporal.signalCode !== null) return resolve();
           temporal.once('exit', () => resolve());
           temporal.kill('SIGTERM');
-          setTimeout(() => temporal.kill('SIGKILL'), 10_000).unref();
+          setTimeout(killTemporal, 10_000).unref();
         }),
     });
     temporal.once('exit', (code) => {
@@ -130,7 +174,7 @@ async function main(): Promise<void> {
     });
     const rate = Number(env.DEMO_NEW_FRS_PER_MINUTE ?? 2);
     if (rate > 0) sim.state.startGenerator({ ratePerSec: rate / 60 });
-    tasks.push({ name: 'simulator', stop: () => sim!.close() });
+    tasks.push({ name: 'simulator', phase: 2, stop: () => sim!.close() });
   }
 
   // 3. Worker with embedded defaults, schedules created/updated at start.
@@ -147,6 +191,9 @@ async function main(): Promise<void> {
           }
         : {}),
       ENSURE_SCHEDULES_ON_START: 'true',
+      // On a laptop, Ctrl-C should not wait a pod's minute for in-flight activities: a cut activity is
+      // retried at the next start.
+      WORKER_SHUTDOWN_GRACE: env.WORKER_SHUTDOWN_GRACE ?? '3s',
     });
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -162,7 +209,7 @@ async function main(): Promise<void> {
     { ...config, http: { ...config.http, host: '127.0.0.1' } },
     { logger: log, workflows: { workflowsPath: require.resolve('../workflows') } },
   );
-  tasks.push({ name: 'worker', stop: () => app.shutdown() });
+  tasks.push({ name: 'worker', phase: 1, stop: () => app.shutdown() });
   app.done.catch((err) => {
     log.error({ err: (err as Error).message }, 'worker failed');
     void shutdown(1);
@@ -175,7 +222,7 @@ async function main(): Promise<void> {
   await connection.close();
   if (demo && env.DEMO_AUTO_SHIP !== '0') {
     const stopWarehouse = startDemoWarehouse(config, 10_000);
-    tasks.push({ name: 'demo warehouse', stop: stopWarehouse });
+    tasks.push({ name: 'demo warehouse', phase: 1, stop: stopWarehouse });
   }
 
   const ui = `http://127.0.0.1:${env.TEMPORAL_UI_PORT ?? 8233}`;
