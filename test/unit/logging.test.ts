@@ -42,7 +42,6 @@ describe('createLogger', () => {
     log.warn({ error: { type: 'Flxpoint.bad_request', nonRetryable: true } }, 'shipment refused');
     const lines = out.text().trim().split('\n');
     expect(lines).toHaveLength(2);
-    // eslint-disable-next-line no-control-regex
     const plain = lines.map((l) => l.replace(/\u001b\[[0-9;]*m/g, ''));
     expect(plain[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: acknowledged in Flxpoint /);
     expect(plain[0]).toContain('"frId":7');
