@@ -1,5 +1,8 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { SqlDatabase, SqlSession } from './sql';
 import { createSqlFrStore } from './sql-store';
@@ -14,6 +17,12 @@ export interface EmbeddedStoreOptions {
   dataDir?: string;
 }
 
+// Memory. PGlite's defaults are a server's: 128 MB of shared_buffers inside the WASM heap. Our tables are
+// tiny (one row per FR, one per shipment), so 16 MB is plenty; measured on the 2-vCPU box (RSS of a bare
+// Node process, docs/benchmarks.md): 365 → 262 MB with an existing data directory. Lower settings bought
+// nothing more; the rest is the compiled WASM and PGlite's file system image.
+const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
 export async function createEmbeddedStore(options: EmbeddedStoreOptions = {}): Promise<FrStore> {
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
   let releaseLock = () => {};
@@ -23,7 +32,11 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions = {}): P
   }
   let pg: PGlite;
   try {
-    pg = await PGlite.create(dataDir);
+    // Creating a database runs initdb in a second PGlite instance, and the process keeps that memory
+    // (≈ 250 MB more RSS for good). Done in a short-lived child process, the worker only ever opens an
+    // existing directory.
+    if (dataDir && !existsSync(join(dataDir, 'PG_VERSION'))) await initDataDirInChild(dataDir);
+    pg = await PGlite.create(dataDir, { startParams: START_PARAMS });
   } catch (err) {
     releaseLock();
     throw err;
@@ -64,6 +77,20 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions = {}): P
       }),
   };
   return createSqlFrStore(db);
+}
+
+/** `PGlite.create(dir)` in a child Node process: the data directory exists once it returns. */
+async function initDataDirInChild(dataDir: string): Promise<void> {
+  const lib = pathToFileURL(require.resolve('@electric-sql/pglite')).href;
+  const script = `import(${JSON.stringify(lib)}).then(async ({ PGlite }) => {
+    const pg = await PGlite.create(${JSON.stringify(dataDir)});
+    await pg.close();
+  }).catch((err) => { console.error(err); process.exit(1); });`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`embedded store: creating ${dataDir} failed (exit ${code}):\n${stderr}`);
 }
 
 /**
