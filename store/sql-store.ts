@@ -1,7 +1,7 @@
-import type { HandlerDecision, ShipmentRecord } from '../common/domain';
+import type { HandlerDecision } from '../common/domain';
 import { MIGRATIONS, type Migration } from './migrations';
 import type { SqlDatabase, SqlSession } from './sql';
-import type { CommitInput, CommitResult, CommittedFr, FrStore, StoredShipment } from './types';
+import type { CommitInput, CommitResult, CommittedFr, FrStore } from './types';
 
 // The store's behaviour, written once against SqlDatabase. Everything that must be exactly-once is decided
 // by a primary key inside PostgreSQL, never by a read-then-write in this process, so it holds across
@@ -9,7 +9,11 @@ import type { CommitInput, CommitResult, CommittedFr, FrStore, StoredShipment } 
 
 /** Arbitrary constant: the advisory lock that serializes migrators (several workers starting at once). */
 const MIGRATION_LOCK_KEY = 7_310_422_001;
-const COMMIT_SIDE_EFFECT = 'fr_committed';
+export const COMMIT_SIDE_EFFECT = 'fr_committed';
+
+/** The database behind each store this module made, for store/inspection.ts (tests, never the pipeline). */
+const databases = new WeakMap<FrStore, SqlDatabase>();
+export const databaseOf = (store: FrStore): SqlDatabase | undefined => databases.get(store);
 
 interface CommittedRow {
   source_id: number | string;
@@ -19,15 +23,6 @@ interface CommittedRow {
   decision: HandlerDecision;
   committed_at: Date | string;
   outcome: string | null;
-}
-
-interface ShipmentRow {
-  source_id: number | string;
-  fr_id: number | string;
-  tracking_number: string;
-  shipment: ShipmentRecord;
-  flxpoint_shipment_id: number | string | null;
-  recorded_at: Date | string;
 }
 
 const SELECT_COMMITTED = `
@@ -44,7 +39,7 @@ export function createSqlFrStore(db: SqlDatabase, migrations: readonly Migration
     return row && toCommittedFr(row);
   }
 
-  return {
+  const store: FrStore = {
     async migrate() {
       await db.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
@@ -157,51 +152,23 @@ export function createSqlFrStore(db: SqlDatabase, migrations: readonly Migration
       return { inserted: inserted.length > 0 };
     },
 
-    async listShipments(sourceId, frId) {
-      assertId('sourceId', sourceId);
-      assertId('frId', frId);
-      const rows = await db.query<ShipmentRow>(
-        `SELECT source_id, fr_id, tracking_number, shipment, flxpoint_shipment_id, recorded_at
-         FROM shipments WHERE source_id = $1 AND fr_id = $2
-         ORDER BY recorded_at, tracking_number`,
-        [sourceId, frId],
-      );
-      return rows.map(toStoredShipment);
-    },
-
-    async stats() {
-      const [row] = await db.query<{
-        committed: number | string;
-        side_effects: number | string;
-        shipments: number | string;
-      }>(
-        `SELECT (SELECT count(*) FROM committed_frs) AS committed,
-                (SELECT count(*) FROM commit_outbox WHERE kind = $1) AS side_effects,
-                (SELECT count(*) FROM shipments) AS shipments`,
-        [COMMIT_SIDE_EFFECT],
-      );
-      return {
-        committed: Number(row?.committed ?? 0),
-        commitSideEffects: Number(row?.side_effects ?? 0),
-        shipments: Number(row?.shipments ?? 0),
-      };
-    },
-
     async close() {
       if (closed) return;
       closed = true;
       await db.close();
     },
   };
+  databases.set(store, db);
+  return store;
 }
 
-function assertId(field: string, value: number): void {
+export function assertId(field: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new TypeError(`${field} must be a non-negative integer, got ${String(value)}`);
   }
 }
 
-function toIso(value: Date | string): string {
+export function toIso(value: Date | string): string {
   return (value instanceof Date ? value : new Date(value)).toISOString();
 }
 
@@ -215,16 +182,5 @@ function toCommittedFr(r: CommittedRow): CommittedFr {
     decision: r.decision,
     committedAt: toIso(r.committed_at),
     flxpointOutcome: r.outcome,
-  };
-}
-
-function toStoredShipment(r: ShipmentRow): StoredShipment {
-  return {
-    sourceId: Number(r.source_id),
-    frId: Number(r.fr_id),
-    trackingNumber: r.tracking_number,
-    shipment: r.shipment,
-    flxpointShipmentId: r.flxpoint_shipment_id === null ? null : Number(r.flxpoint_shipment_id),
-    recordedAt: toIso(r.recorded_at),
   };
 }

@@ -1,7 +1,8 @@
 import type { FulfillmentRequestSnapshot, HandlerDecision, ShipmentRecord } from '../common/domain';
 
 // The local side of the pipeline: what the integrator durably "has" before Flxpoint is told anything.
-// Both implementations (PostgreSQL and embedded PGlite) satisfy this contract and share one schema.
+// Both implementations (PostgreSQL and embedded PGlite) satisfy this contract and share one schema. The
+// contract is what the activities use; reads for accounting in tests live in store/inspection.ts.
 
 export interface CommitInput {
   sourceId: number;
@@ -50,8 +51,5 @@ export interface FrStore {
   recordOutcome(sourceId: number, frId: number, outcome: string): Promise<void>;
   /** Unique on (sourceId, frId, trackingNumber): a retried record returns inserted=false, keeps the first. */
   recordShipment(s: Omit<StoredShipment, 'recordedAt'>): Promise<{ inserted: boolean }>;
-  listShipments(sourceId: number, frId: number): Promise<StoredShipment[]>;
-  /** For exact accounting in chaos tests: commitSideEffects counts outbox rows of FIRST commits only. */
-  stats(): Promise<{ committed: number; commitSideEffects: number; shipments: number }>;
   close(): Promise<void>;
 }

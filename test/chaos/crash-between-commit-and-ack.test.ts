@@ -13,6 +13,7 @@ import {
   type ChaosRun,
   type PgCluster,
 } from './harness';
+import { inspectStore } from '../../store/inspection';
 
 // The crash the whole design is about: the FR is durably committed locally, and the worker dies before
 // Flxpoint hears "acknowledged". A real worker process SIGKILLs itself at that exact point (a hook around
@@ -65,7 +66,7 @@ describe('worker killed between the local commit and the acknowledge', () => {
       expect(c.ackSuccessByFr[id], `successful acks of FR ${id}`).toBe(1);
     }
     // The victim's commit ran twice (before and after the crash); the second was a replay.
-    const stats = await r.store.stats();
+    const stats = await inspectStore(r.store).stats();
     expect(stats).toMatchObject({ committed: 6, commitSideEffects: 6 });
     expect((await r.store.get(r.sourceId, victim))?.decision).toEqual({ kind: 'accept' });
     await expectExactAccounting(r, { acknowledged: r.frIds, shipments: new Map() });

@@ -16,6 +16,7 @@ import {
   type ChaosRun,
   type PgCluster,
 } from './harness';
+import { inspectStore } from '../../store/inspection';
 
 // Flxpoint changes under our feet while a real worker process holds the FRs in its handler (a gated
 // handler: between the poll and the acknowledge): cancelled and voided upstream, acknowledged by someone
@@ -144,6 +145,6 @@ describe('Flxpoint-side changes mid-flight', () => {
       shipmentAnswerMayBeLost: true,
     });
     // Every FR was committed locally before Flxpoint was told anything, the cancelled ones included.
-    expect(await r.store.stats()).toEqual({ committed: 6, commitSideEffects: 6, shipments: 3 });
+    expect(await inspectStore(r.store).stats()).toEqual({ committed: 6, commitSideEffects: 6, shipments: 3 });
   });
 });

@@ -26,6 +26,7 @@ import {
 import { eventually } from '../helpers/pipeline';
 import { uniqueTaskQueue } from '../helpers/temporal';
 import { spawnWorkerProcess, type WorkerProcess, type WorkerProcessOptions } from '../helpers/worker-process';
+import { inspectStore } from '../../store/inspection';
 
 // What every chaos scenario shares: a private PostgreSQL cluster (the store survives the worker's SIGKILL
 // and the test reads it while the worker runs), the simulator in this process (its counters are what
@@ -309,7 +310,7 @@ export async function expectExactAccounting(run: ChaosRun, e: ExpectedAccounting
   for (const id of e.noClaim ?? []) expect(c.ackSuccessByFr[id] ?? 0, `our acks of FR ${id}`).toBe(0);
 
   const decided = [...e.acknowledged, ...(e.adjusted ?? []), ...(e.failed ?? [])];
-  const stats = await run.store.stats();
+  const stats = await inspectStore(run.store).stats();
   expect(stats.commitSideEffects, 'commit side effects (outbox rows) = committed FRs').toBe(stats.committed);
   expect(stats.committed, 'FRs committed locally').toBeGreaterThanOrEqual(decided.length);
   for (const id of decided) {
@@ -319,7 +320,7 @@ export async function expectExactAccounting(run: ChaosRun, e: ExpectedAccounting
 
   for (const [tn, frId] of e.shipments) {
     expect(c.shipmentsByTrackingNumber[tn], `Flxpoint shipments with tracking number ${tn}`).toBe(1);
-    const local = await run.store.listShipments(run.sourceId, frId);
+    const local = await inspectStore(run.store).listShipments(run.sourceId, frId);
     expect(
       local.filter((s) => s.trackingNumber === tn),
       `local shipment rows ${tn}`,
@@ -363,7 +364,7 @@ export function allShipmentsRecorded(run: ChaosRun, shipments: Map<string, numbe
     `${shipments.size} shipments recorded`,
     async () => {
       for (const [tn, frId] of shipments) {
-        const rows = await run.store.listShipments(run.sourceId, frId);
+        const rows = await inspectStore(run.store).listShipments(run.sourceId, frId);
         if (!rows.some((r) => r.trackingNumber === tn)) return false;
       }
       return true;

@@ -15,6 +15,7 @@ import {
   type ChaosRun,
   type PgCluster,
 } from './harness';
+import { inspectStore } from '../../store/inspection';
 
 // Flxpoint misbehaving, one fault at a time and then all mixed, against one real worker process. Each phase
 // seeds a fresh batch of FRs, turns the fault on while the batch drains (and half of it ships), and ends with
@@ -169,7 +170,7 @@ describe('Flxpoint faults: nothing lost, nothing doubled', () => {
       itemsPerFr: 2,
     });
     expect(Object.keys(c.faultsInjected).length).toBeGreaterThanOrEqual(3);
-    expect(await run.store.stats()).toEqual({
+    expect(await inspectStore(run.store).stats()).toEqual({
       committed: all.length,
       commitSideEffects: all.length,
       shipments: shipments.size,

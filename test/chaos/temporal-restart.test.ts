@@ -18,6 +18,7 @@ import {
   type OwnDevServer,
   type PgCluster,
 } from './harness';
+import { inspectStore } from '../../store/inspection';
 
 // The Temporal server goes away mid-run (graceful stop, then a hard kill) and comes back on the same port
 // with the same SQLite file. The worker process is NOT restarted: its NativeConnection and pollers must
@@ -87,7 +88,11 @@ describe('Temporal dev server stopped and restarted mid-run', () => {
       shipments,
       shipmentAnswerMayBeLost: true,
     });
-    expect(await r.store.stats()).toEqual({ committed: FRS, commitSideEffects: FRS, shipments: 5 });
+    expect(await inspectStore(r.store).stats()).toEqual({
+      committed: FRS,
+      commitSideEffects: FRS,
+      shipments: 5,
+    });
   }, 360_000);
 });
 

@@ -14,6 +14,7 @@ import {
   type ChaosRun,
   type PgCluster,
 } from './harness';
+import { inspectStore } from '../../store/inspection';
 
 // A backlog drains while the worker is SIGKILLed again and again: by the test at arbitrary moments (mid
 // workflow task, mid HTTP request, mid transaction), and by the process itself at random points between
@@ -97,7 +98,7 @@ describe('worker SIGKILLed repeatedly while a backlog drains', () => {
           shipments,
           shipmentAnswerMayBeLost: true,
         });
-        const stats = await r.store.stats();
+        const stats = await inspectStore(r.store).stats();
         expect(stats).toEqual({ committed: FRS, commitSideEffects: FRS, shipments: toShip.length });
         console.log(
           `worker-kills: ${r.worker.kills} kills by the test, ${r.worker.crashes.length} crashes at hooks ` +

@@ -10,6 +10,7 @@ import {
 } from '../../workflows/definitions';
 import { connectTemporal, type TestTemporal } from '../helpers/temporal';
 import { eventually, outcomeOf, startPipeline, type Pipeline } from '../helpers/pipeline';
+import { inspectStore } from '../../store/inspection';
 
 // The pipeline end to end: real dev server, real workers, real HTTP against the simulator. Assertions
 // are on the simulator's counters (what Flxpoint saw), not on what the workflows say about themselves.
@@ -42,8 +43,8 @@ describe('fulfillment-request pipeline', () => {
     );
     const c = pl.counters();
     for (const id of frIds) expect(c.ackAttemptsByFr[id], `ack attempts of FR ${id}`).toBe(1);
-    expect((await pl.store.stats()).committed).toBe(30);
-    expect((await pl.store.stats()).commitSideEffects).toBe(30);
+    expect((await inspectStore(pl.store).stats()).committed).toBe(30);
+    expect((await inspectStore(pl.store).stats()).commitSideEffects).toBe(30);
     const third = await pl.poll(); // acknowledged FRs are no longer NEW: an idle poll costs one request
     expect(third).toMatchObject({ pagesRead: 1, frsSeen: 0, childrenStarted: 0 });
   });
@@ -88,7 +89,7 @@ describe('fulfillment-request pipeline', () => {
     expect(c.shipmentsByTrackingNumber['1Z-A']).toBe(1);
     expect(c.shipmentsByTrackingNumber['1Z-X']).toBeUndefined();
     expect(pl.sim.state.getFr(frId!)!.fr.fulfillmentRequestFulfillmentStatus.handle).toBe('shipped');
-    expect(await pl.store.listShipments(pl.sourceId, frId!)).toHaveLength(2);
+    expect(await inspectStore(pl.store).listShipments(pl.sourceId, frId!)).toHaveLength(2);
   });
 
   it('carries out partial (fill and kill), reject and handler failure decisions', async () => {

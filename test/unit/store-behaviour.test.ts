@@ -9,6 +9,7 @@ import type { FulfillmentRequestSnapshot, HandlerDecision, ShipmentRecord } from
 import { createStore } from '../../store';
 import { createPostgresStore } from '../../store/postgres-store';
 import type { FrStore } from '../../store/types';
+import { inspectStore } from '../../store/inspection';
 
 // One behavioural suite, two real databases: the embedded PGlite store and a real PostgreSQL server that
 // scripts/postgres.sh starts in a temp dir. Each test uses its own FR ids and compares stats as deltas, so
@@ -147,25 +148,25 @@ describe.each(impls)('FrStore: $name', (impl) => {
 
   it('concurrent duplicate commits insert exactly once and agree on the decision', async () => {
     const f = fr();
-    const before = await store.stats();
+    const before = await inspectStore(store).stats();
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) => commit(f, i % 2 ? accept : reject, `fr:7:${f.id}:${i}`)),
     );
     expect(results.filter((r) => r.inserted)).toHaveLength(1);
     const winner = results.find((r) => r.inserted)!.record;
     for (const r of results) expect(r.record).toEqual(winner);
-    const after = await store.stats();
+    const after = await inspectStore(store).stats();
     expect(after.committed - before.committed).toBe(1);
     expect(after.commitSideEffects - before.commitSideEffects).toBe(1);
   });
 
   it('stats: one side effect per first commit, none per replay', async () => {
-    const before = await store.stats();
+    const before = await inspectStore(store).stats();
     const frs = [fr(), fr(), fr()];
     for (const f of frs) await commit(f, accept);
     for (const f of frs) await commit(f, accept);
     await Promise.all(frs.map((f) => commit(f, reject)));
-    const after = await store.stats();
+    const after = await inspectStore(store).stats();
     expect(after.committed - before.committed).toBe(3);
     expect(after.commitSideEffects - before.commitSideEffects).toBe(3);
     expect(after.commitSideEffects).toBe(after.committed);
@@ -188,7 +189,7 @@ describe.each(impls)('FrStore: $name', (impl) => {
   it('shipments are unique per tracking number; a retry fills in the Flxpoint id only', async () => {
     const f = fr();
     await commit(f, accept);
-    const before = await store.stats();
+    const before = await inspectStore(store).stats();
     const ship = (trackingNumber: string, qty = 1): ShipmentRecord => ({
       trackingNumber,
       carrier: 'UPS',
@@ -238,14 +239,14 @@ describe.each(impls)('FrStore: $name', (impl) => {
       ).inserted,
     ).toBe(true);
 
-    const list = await store.listShipments(7, f.id);
+    const list = await inspectStore(store).listShipments(7, f.id);
     expect(list.map((s) => s.trackingNumber).sort()).toEqual(['1Z1', '1Z2']);
     const z1 = list.find((s) => s.trackingNumber === '1Z1')!;
     expect(z1.shipment.items[0]?.quantity).toBe(1); // the first record is kept
     expect(z1.flxpointShipmentId).toBe(55);
     expect(new Date(z1.recordedAt).toISOString()).toBe(z1.recordedAt);
-    expect((await store.stats()).shipments - before.shipments).toBe(3);
-    expect(await store.listShipments(7, 424_242)).toEqual([]);
+    expect((await inspectStore(store).stats()).shipments - before.shipments).toBe(3);
+    expect(await inspectStore(store).listShipments(7, 424_242)).toEqual([]);
   });
 
   it('keeps FR ids above 2^31 exact', async () => {

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FulfillmentRequestSnapshot } from '../../common/domain';
 import { createStore, storeConfigFromUrl } from '../../store';
 import { createEmbeddedStore } from '../../store/embedded-store';
+import { inspectStore } from '../../store/inspection';
 
 // What only the embedded store has: a data directory on disk that must survive a restart, and that two
 // processes must never open at once.
@@ -52,10 +53,14 @@ describe('embedded store on disk', () => {
       });
       expect(replay.inserted).toBe(false);
       expect(replay.record).toMatchObject({ decision: { kind: 'accept' }, flxpointOutcome: 'acknowledged' });
-      expect(await second.listShipments(1, 42)).toMatchObject([
+      expect(await inspectStore(second).listShipments(1, 42)).toMatchObject([
         { trackingNumber: 'T1', flxpointShipmentId: 9 },
       ]);
-      expect(await second.stats()).toEqual({ committed: 1, commitSideEffects: 1, shipments: 1 });
+      expect(await inspectStore(second).stats()).toEqual({
+        committed: 1,
+        commitSideEffects: 1,
+        shipments: 1,
+      });
     } finally {
       await second.close();
     }
