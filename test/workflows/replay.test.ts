@@ -1,134 +1,81 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FrHandler } from '../../handlers/types';
-import { addShipmentUpdate, cancelSignal, pauseSignal, resumeSignal } from '../../workflows/definitions';
-import { eventually, outcomeOf, startPipeline, WORKFLOWS_PATH } from '../helpers/pipeline';
-import { connectTemporal, workflowBundle, type TestTemporal } from '../helpers/temporal';
+import { describe, expect, it } from 'vitest';
+import { bundle, quietRuntime, ROOT, WORKFLOWS_PATH } from './support/fr-env';
 
-// Replay guards future edits: histories recorded from real runs must replay against the current workflow
-// code without non-determinism. test/fixtures/histories/ holds histories recorded from an earlier
-// version as binary protobuf (`History.encode`), re-recorded with RECORD_HISTORIES=1 only when a change
-// is meant to break old histories (and then guarded with patched() for running workflows); each run also
-// records and replays fresh ones.
+// The replay guard. test/fixtures/histories/<release>/ holds the histories of every FR workflow branch and
+// the poller as recorded from that release (scripts/record-histories.sh; `e2e-*` were recorded from real
+// pipeline runs against the dev server). Every release's histories must replay against the current
+// workflow code: a change to the command sequence without patched() fails here. Released folders are never
+// re-recorded; a new release adds its own folder. See docs/architecture.md, "Changing workflow code".
 
 type History = temporal.api.history.v1.IHistory;
+const HISTORIES = join(ROOT, 'test/fixtures/histories');
 
-const FIXTURES = join(__dirname, '../fixtures/histories');
-
-async function replayAll(histories: { id: string; history: History }[]): Promise<void> {
-  const bundle = await workflowBundle(WORKFLOWS_PATH);
-  const failures: string[] = [];
-  for await (const r of Worker.runReplayHistories(
-    { workflowBundle: { code: bundle.code } },
-    histories.map((h) => ({ workflowId: h.id, history: h.history })),
-  )) {
-    if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
-  }
-  expect(failures).toEqual([]);
+function releases(): string[] {
+  return readdirSync(HISTORIES, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && /^v\d+\.\d+\.\d+$/.test(d.name))
+    .map((d) => d.name)
+    .sort();
 }
 
-describe('workflow replay', () => {
-  let t: TestTemporal;
-  beforeAll(async () => {
-    t = await connectTemporal();
-  });
-  afterAll(async () => t?.close());
+function histories(release: string): { id: string; history: History }[] {
+  const dir = join(HISTORIES, release);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.pb'))
+    .sort()
+    .map((f) => ({
+      id: `${release}/${f}`,
+      history: temporal.api.history.v1.History.decode(readFileSync(join(dir, f))),
+    }));
+}
 
-  it('replays the committed histories of earlier versions', async () => {
-    const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.pb'));
-    expect(files.length).toBeGreaterThanOrEqual(5);
-    await replayAll(
-      files.map((f) => ({
-        id: f,
-        history: temporal.api.history.v1.History.decode(readFileSync(join(FIXTURES, f))),
-      })),
-    );
+/** Replays each history; returns `id → error name: message` for those that failed. */
+async function replay(
+  workflowsPath: string,
+  items: { id: string; history: History }[],
+): Promise<Record<string, string>> {
+  quietRuntime();
+  const b = await bundle(workflowsPath);
+  const failures: Record<string, string> = {};
+  for await (const r of Worker.runReplayHistories(
+    { workflowBundle: { code: b.code } },
+    items.map((h) => ({ workflowId: h.id, history: h.history })),
+  )) {
+    if (r.error) failures[r.workflowId] = `${r.error.name}: ${r.error.message}`;
+  }
+  return failures;
+}
+
+describe('workflow replay guard', () => {
+  it('finds recorded releases with every FR outcome path', () => {
+    expect(releases()).toContain('v0.1.0');
+    const names = histories('v0.1.0').map((h) => h.id);
+    expect(names.length).toBeGreaterThanOrEqual(30);
+    for (const path of ['fr-accept-ship', 'fr-partial-ship', 'fr-partial-nothing', 'fr-overdue', 'poll'])
+      expect(names).toContain(`v0.1.0/${path}.pb`);
   });
 
-  it('replays fresh histories of every path: poll, accept+ship, partial, reject, handler failure, pause/cancel', async () => {
-    const handler: FrHandler = {
-      name: 'replay-scenarios',
-      async decide(fr) {
-        const item = fr.fulfillmentRequestItems[0]!;
-        switch (fr.id % 5) {
-          case 1:
-            return { kind: 'accept' };
-          case 2:
-            return {
-              kind: 'partial',
-              items: [{ id: item.id, acknowledgedQuantity: 1 }],
-              killOrFillType: 'fill',
-            };
-          case 3:
-            return { kind: 'reject', reason: 'no stock', killOrFillType: 'kill' };
-          case 4:
-            return { kind: 'fail', reason: 'cannot ship to this address' };
-          default:
-            return { kind: 'accept' };
-        }
-      },
-    };
-    const p = await startPipeline(t, {
-      seed: { count: 5, itemsPerFr: 1, quantity: { min: 2, max: 2 } },
-      handler,
+  for (const release of releases()) {
+    it(`replays every history of ${release} against the current workflow code`, async () => {
+      expect(await replay(WORKFLOWS_PATH, histories(release))).toEqual({});
     });
-    try {
-      const [accept, partial, , , cancel] = p.frIds; // reject and handler-fail run on their own
-      await p.poll();
-      const h = (id: number) => t.client.workflow.getHandle(p.frWorkflowId(id));
-      await eventually(
-        'accepted FR awaiting shipment',
-        async () => (await p.status(accept!)).step === 'awaiting_shipment',
-      );
-      const item = (await p.status(accept!)).items[0]!;
-      await h(accept!).executeUpdate(addShipmentUpdate, {
-        args: [{ trackingNumber: 'RPL-1', items: [{ id: item.id, quantity: 2 }] }],
-      });
-      await eventually(
-        'partial FR awaiting shipment',
-        async () => (await p.status(partial!)).step === 'awaiting_shipment',
-      );
-      const pItem = (await p.status(partial!)).items[0]!;
-      await h(partial!).executeUpdate(addShipmentUpdate, {
-        args: [{ trackingNumber: 'RPL-2', items: [{ id: pItem.id, quantity: 1 }] }],
-      });
-      await eventually(
-        'cancel FR awaiting shipment',
-        async () => (await p.status(cancel!)).step === 'awaiting_shipment',
-      );
-      await h(cancel!).signal(pauseSignal, { reason: 'replay test' });
-      await h(cancel!).signal(resumeSignal);
-      await h(cancel!).signal(cancelSignal, { reason: 'customer cancelled' });
-      for (const id of p.frIds) await outcomeOf(t, p.frWorkflowId(id));
+  }
 
-      const recorded: { id: string; history: History }[] = [];
-      const names = ['accept-ship', 'partial-ship', 'reject', 'handler-fail', 'cancel-after-ack'];
-      for (const [i, id] of p.frIds.entries()) {
-        const history = await h(id).fetchHistory();
-        recorded.push({ id: `fr-${names[i]}`, history });
-      }
-      for await (const wf of t.client.workflow.list({
-        query: `WorkflowType = 'pollFulfillmentRequestsWorkflow' AND TaskQueue = '${p.config.temporal.taskQueue}'`,
-      })) {
-        const history = await t.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-        recorded.push({ id: 'poll', history });
-        break;
-      }
-      expect(recorded.map((r) => r.id)).toContain('poll');
-      await replayAll(recorded);
-      if (process.env.RECORD_HISTORIES) {
-        for (const r of recorded) {
-          writeFileSync(
-            join(FIXTURES, `${r.id}.pb`),
-            temporal.api.history.v1.History.encode(r.history).finish(),
-          );
-        }
-      }
-    } finally {
-      await p.close();
-    }
+  it('fails on a command change without patched(): every FR history of v0.1.0 is a determinism error', async () => {
+    const all = histories('v0.1.0');
+    const failures = await replay(join(ROOT, 'test/fixtures/workflows/fr-unpatched-change.ts'), all);
+    const fr = all.filter((h) => !h.id.includes('poll')).map((h) => h.id);
+    expect(Object.keys(failures).sort()).toEqual(fr.sort());
+    for (const msg of Object.values(failures))
+      expect(msg).toMatch(/DeterminismViolationError|[Nn]ondetermin/);
+  });
+
+  it('replays fine when the same change is guarded by patched()', async () => {
+    expect(
+      await replay(join(ROOT, 'test/fixtures/workflows/fr-patched-change.ts'), histories('v0.1.0')),
+    ).toEqual({});
   });
 });
