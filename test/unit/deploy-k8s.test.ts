@@ -196,6 +196,14 @@ describe('Kubernetes manifests', () => {
     ]);
   });
 
+  it('give the schedule Job no Flxpoint token: it reads the schedules slice only', () => {
+    const job = find('Job', 'flxpoint-setup-schedules').spec.template.spec.containers[0];
+    expect((job.envFrom ?? []).map((e: Doc) => e.secretRef?.name).filter(Boolean)).toEqual([]);
+    expect(
+      (job.env ?? []).map((e: Doc) => e.name).filter((n: string) => n.startsWith('FLXPOINT_TOKEN')),
+    ).toEqual([]);
+  });
+
   it('budget disruptions and scale the worker on CPU', () => {
     const labels = find('Deployment', 'flxpoint-worker').spec.template.metadata.labels;
     const pdb = find('PodDisruptionBudget', 'flxpoint-worker');
