@@ -129,7 +129,7 @@ describe('worker process (worker/main.ts)', () => {
       FLXPOINT_POLL_INTERVAL: 'often',
     });
     expect(await exited(w.child)).toBe(2);
-    expect(w.out()).toMatch(/flxpoint\.baseUrl/);
+    expect(w.out()).toMatch(/FLXPOINT_BASE_URL: must be an absolute URL/);
     expect(w.out()).toMatch(/sourceId/);
     expect(w.out()).toMatch(/"often" is not a duration/);
     expect(w.out()).not.toContain('very-secret-token');
