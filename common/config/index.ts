@@ -6,8 +6,8 @@ import { readRawSettings, settingName, type Env } from './variables';
 
 // The one configuration of every process: environment variables (and an optional JSON file named by
 // FLXPOINT_CONFIG_FILE; the environment wins) in, the validated slice a process needs out, with every
-// problem listed at once. Each entry point calls loadConfigOrExit(<its slice>, process.env) and nothing
-// else in the code base reads process.env for settings; tests pass their env object instead.
+// problem listed at once. Only the process entry points hand process.env to their slice's loader (a test,
+// test/unit/readme-config.test.ts, keeps it so); tests pass their own env object instead.
 
 export type ConfigSlice = keyof typeof SLICES;
 export type ConfigOf<S extends ConfigSlice> = z.output<(typeof SLICES)[S]>;
