@@ -35,7 +35,6 @@ export interface CodecAppOptions {
 
 const ALLOWED_HEADERS = 'Content-Type, X-Namespace, Authorization';
 const OPERATIONS = ['encode', 'decode'] as const;
-const NOT_POST: HTTPMethods[] = ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'];
 type Operation = (typeof OPERATIONS)[number];
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
@@ -155,7 +154,8 @@ export async function codecApp(app: FastifyInstance, options: CodecAppOptions): 
       },
     );
     app.route({
-      method: NOT_POST,
+      // Every other method fastify routes; OPTIONS is the preflight route's.
+      method: app.supportedMethods.filter((m) => m !== 'POST' && m !== 'OPTIONS') as HTTPMethods[],
       url: `/${operation}`,
       // onRequest: answered before any body is read or parsed.
       onRequest: async () => {

@@ -21,8 +21,6 @@ export interface IntakeAppOptions {
   sourceIds?: number[];
 }
 
-const ALL_METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
-
 /** Registers the intake's routes, hooks and error answers on `app` (a fresh instance, or a plugin scope). */
 export async function intakeApp(app: FastifyInstance, opts: IntakeAppOptions): Promise<void> {
   if (opts.authTokens.length === 0 || opts.authTokens.some((t) => !t.trim())) {
@@ -134,7 +132,8 @@ function invalidShipment(error: z.ZodError): IntakeError {
 function methodNotAllowed(app: FastifyInstance, url: string, allowed: HTTPMethods[]): void {
   const allow = allowed.filter((m) => m !== 'HEAD').join(', ');
   app.route({
-    method: ALL_METHODS.filter((m) => !allowed.includes(m)),
+    // Every other method fastify routes (PUT, DELETE, OPTIONS, TRACE, QUERY, ...); WebDAV ones are 404.
+    method: app.supportedMethods.filter((m) => !allowed.includes(m as HTTPMethods)) as HTTPMethods[],
     url,
     // onRequest: answered before any body is read or parsed.
     onRequest: async () => {
