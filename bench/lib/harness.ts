@@ -1,6 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -11,6 +10,7 @@ import { SimulatorAdminClient } from '../../simulator/admin-client';
 import { frWorkflowId } from '../../common/ids';
 import { loadConfig, type AppConfig } from '../../worker/config';
 import { addShipmentUpdate, statusQuery } from '../../workflows/definitions';
+import { freePort } from '../../test/helpers/ports';
 
 // What every pipeline benchmark needs, each piece a separate OS process so no two event loops share a
 // thread: the simulator (`simulator/main.ts`), a Temporal dev server of the benchmark's own (temp SQLite
@@ -77,16 +77,7 @@ export function main(fn: () => Promise<void>): void {
 
 // ---- processes ----------------------------------------------------------------------------------------
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `flxpoint-bench-${prefix}-`));

@@ -1,26 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import { connectTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
 import { eventually } from '../helpers/pipeline';
+import { freePort } from '../helpers/ports';
 
 // The production entry point (worker/main.ts) as Kubernetes runs it: a real process configured by the
 // environment only. Probes, metrics, JSON logs, schedules on start, graceful SIGTERM, and a bad config.
 
 const ROOT = join(__dirname, '../..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function runWorker(env: Record<string, string>): { child: ChildProcess; out: () => string } {
   let out = '';
