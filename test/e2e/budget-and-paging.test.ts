@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectTemporal, type TestTemporal } from '../helpers/temporal';
-import { eventually, startPipeline, type Pipeline } from '../helpers/pipeline';
+import { drained, eventually, startPipeline, type Pipeline } from '../helpers/pipeline';
 
 // The 2 req/s budget and offset paging, on the real dev server against the simulator's token bucket.
 
@@ -30,11 +30,7 @@ describe('request budget and paging', () => {
     await pl.poll();
     await eventually('storm has hit', () => pl.counters().tooManyRequests >= 3, 60_000);
     pl.sim.state.clearFaults();
-    await eventually(
-      'every FR acknowledged',
-      () => pl.frIds.every((id) => pl.counters().ackSuccessByFr[id] === 1),
-      120_000,
-    );
+    await drained('FRs acknowledged', () => pl.frIds.filter((id) => pl.counters().ackSuccessByFr[id] !== 1));
     const c = pl.counters();
     const seconds = (Date.now() - started) / 1000;
     for (const id of pl.frIds) expect(c.ackSuccessByFr[id]).toBe(1);
@@ -43,10 +39,12 @@ describe('request budget and paging', () => {
     // Only injected 429s: Temporal's task-queue rate limit kept every request inside the token bucket.
     expect(c.rateLimitedByToken).toEqual({});
     expect(c.tooManyRequests).toBe(c.faultsInjected.rateLimit429);
-  }, 240_000);
+  }, 300_000);
 
-  it('misses no FR when acknowledgements shift the offsets while it pages (hundreds of NEW FRs)', async () => {
-    p = await startPipeline(t, { seed: { count: 320, itemsPerFr: 1 }, pageSize: 40, requestsPerSecond: 200 });
+  it('misses no FR when acknowledgements shift the offsets while it pages (10 pages of NEW FRs)', async () => {
+    // Ten pages of twelve: every page boundary can shift. (It was 320 FRs in pages of 40: the same paging,
+    // but 320 FR workflows took 5+ minutes through the shared dev server when the cores were busy.)
+    p = await startPipeline(t, { seed: { count: 120, itemsPerFr: 1 }, pageSize: 12, requestsPerSecond: 200 });
     const pl = p;
     // Someone else acknowledges FRs while we page, on top of our own children's acks: both shift offsets.
     const others = pl.frIds.filter((_, i) => i % 7 === 3);
@@ -74,12 +72,10 @@ describe('request budget and paging', () => {
     }
     for (const id of ours) expect(started.has(id), `FR ${id} was skipped`).toBe(true);
     expect(summary.passes).toBeGreaterThanOrEqual(2);
-    await eventually(
-      'all of ours acknowledged',
-      () => ours.every((id) => pl.counters().ackSuccessByFr[id] === 1),
-      120_000,
-    );
+    // Hundreds of FR workflows through the shared dev server: minutes when the two cores are busy with
+    // other jobs. What matters is that they all get there, so wait as long as acknowledgements keep coming.
+    await drained('our FRs acknowledged', () => ours.filter((id) => pl.counters().ackSuccessByFr[id] !== 1));
     const c = pl.counters();
     for (const id of ours) expect(c.ackAttemptsByFr[id]).toBe(1);
-  }, 240_000);
+  }, 600_000);
 });

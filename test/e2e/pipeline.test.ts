@@ -9,7 +9,8 @@ import {
   shipmentSignal,
 } from '../../workflows/definitions';
 import { connectTemporal, type TestTemporal } from '../helpers/temporal';
-import { eventually, outcomeOf, startPipeline, type Pipeline } from '../helpers/pipeline';
+import { failureChain, rejectionOf } from '../helpers/failures';
+import { drained, eventually, outcomeOf, startPipeline, type Pipeline } from '../helpers/pipeline';
 import { inspectStore } from '../../store/inspection';
 
 // The pipeline end to end: real dev server, real workers, real HTTP against the simulator. Assertions
@@ -38,9 +39,7 @@ describe('fulfillment-request pipeline', () => {
     expect(second.childrenStarted).toBe(0);
     const frIds = ids(pl);
     expect(frIds).toHaveLength(30);
-    await eventually('every FR acknowledged', () =>
-      frIds.every((id) => pl.counters().ackSuccessByFr[id] === 1),
-    );
+    await drained('FRs acknowledged', () => frIds.filter((id) => pl.counters().ackSuccessByFr[id] !== 1));
     const c = pl.counters();
     for (const id of frIds) expect(c.ackAttemptsByFr[id], `ack attempts of FR ${id}`).toBe(1);
     expect((await inspectStore(pl.store).stats()).committed).toBe(30);
@@ -66,16 +65,18 @@ describe('fulfillment-request pipeline', () => {
       args: [{ trackingNumber: '1Z-A', items: [{ id: a!.id, quantity: 2 }] }],
     });
     expect(again.status).toBe('duplicate');
-    // A bad payload is rejected by the validator with a clear message and changes nothing.
-    const rejection = (args: unknown) =>
-      h.executeUpdate(addShipmentUpdate, { args: [args as never] }).then(
-        () => 'accepted',
-        (err: Error) => String((err.cause as Error | undefined)?.message),
-      );
-    expect(await rejection({ trackingNumber: '1Z-X', items: [{ id: b!.id, quantity: 3 }] })).toMatch(
-      /only 2 remain/,
-    );
-    expect(await rejection({ items: [] })).toMatch(/trackingNumber is required/);
+    // A bad payload is rejected by the validator (the update fails with the validator's error, the
+    // workflow goes on) with a clear message and changes nothing.
+    const rejection = async (args: unknown) =>
+      failureChain(await rejectionOf(h.executeUpdate(addShipmentUpdate, { args: [args as never] })));
+    expect(await rejection({ trackingNumber: '1Z-X', items: [{ id: b!.id, quantity: 3 }] })).toMatchObject([
+      { name: 'WorkflowUpdateFailedError' },
+      { name: 'ApplicationFailure', message: expect.stringMatching(/only 2 remain/) },
+    ]);
+    expect(await rejection({ items: [] })).toMatchObject([
+      { name: 'WorkflowUpdateFailedError' },
+      { name: 'ApplicationFailure', message: expect.stringMatching(/trackingNumber is required/) },
+    ]);
     expect((await pl.status(frId!)).shipments.map((s) => s.trackingNumber)).toEqual(['1Z-A']);
     await h.signal(shipmentSignal, {
       trackingNumber: '1Z-B',
@@ -183,9 +184,28 @@ describe('fulfillment-request pipeline', () => {
     expect(f.refusals.join('\n')).toMatch(/non-empty reason/);
     expect(pl.sim.state.getFr(failed!)!.fr.processingErrorReason).toBe('customer blacklisted');
 
-    // Paused before commit: nothing acknowledged while paused.
-    await eventually('paused FR holding', async () => (await pl.status(paused!)).paused);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Paused before commit: nothing acknowledged while paused. Not "wait a while and see": wait until the
+    // workflow has demonstrably received its handler's decision and finished the workflow task that would
+    // have scheduled the commit; then nothing may have been scheduled after the decision.
+    const afterDecision = await eventually('paused FR holding after its decision', async () => {
+      const events = (await handle(paused!).fetchHistory()).events ?? [];
+      const decide = events.find(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'decideFulfillmentRequest',
+      );
+      const decided = events.findIndex(
+        (e) =>
+          decide &&
+          Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === Number(decide.eventId),
+      );
+      if (decided < 0) return undefined;
+      const rest = events.slice(decided + 1);
+      return rest.some((e) => e.workflowTaskCompletedEventAttributes) ? rest : undefined;
+    });
+    expect(
+      afterDecision.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []),
+      'activities scheduled after the decision while paused',
+    ).toEqual([]);
+    expect(await pl.status(paused!)).toMatchObject({ paused: true, decision: null });
     expect(pl.counters().ackAttemptsByFr[paused!] ?? 0).toBe(0);
     await handle(paused!).signal(resumeSignal);
     await eventually(

@@ -1,6 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { Client, WorkflowFailedError } from '@temporalio/client';
+import { vi } from 'vitest';
+import { describeFailure } from './failures';
 import type { Worker } from '@temporalio/worker';
 import type { FrHandler } from '../../handlers/types';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
@@ -146,36 +148,73 @@ export async function startPipeline(t: TestTemporal, opts: PipelineOptions = {})
   return p;
 }
 
-/** Polls `check` until it returns a truthy value or the time is up (then fails naming `what`). */
+/**
+ * `vi.waitFor` with a name: retries `check` every 200 ms until it returns a truthy value (a throw counts as
+ * "not yet"), then returns that value. On timeout the error names what was awaited and keeps the last
+ * error as its cause. Prefer `expect.poll(...)` when the awaited fact is one value a matcher can show.
+ */
 export async function eventually<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 60_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `; last error: ${(last as Error).message}` : ''}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  try {
+    return await vi.waitFor(
+      async () => {
+        const v = await check();
+        if (!v) throw new Error(`not yet (${String(v)})`);
+        return v;
+      },
+      { timeout: timeoutMs, interval: 200 },
+    );
+  } catch (err) {
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
-/** The result of a workflow, or the failure's message chain when it failed. */
+/**
+ * Waits until `pending()` is empty, failing only when it stops shrinking for `stallMs`: a backlog that
+ * drains slowly on a loaded machine is not a failure, one that stops draining is, and the error lists what
+ * was still pending. (A fixed total timeout made the outcome depend on how busy the two cores were.)
+ */
+export async function drained<T>(
+  what: string,
+  pending: () => Promise<T[]> | T[],
+  stallMs = 90_000,
+): Promise<void> {
+  let left = await pending();
+  while (left.length > 0) {
+    const before = left.length;
+    try {
+      left = await vi.waitFor(
+        async () => {
+          const now = await pending();
+          if (now.length >= before) throw new Error(`${now.length} still pending`);
+          return now;
+        },
+        { timeout: stallMs, interval: 250 },
+      );
+    } catch {
+      const now = await pending();
+      throw new Error(
+        `${what}: no progress for ${stallMs} ms, ${now.length} still pending: ${now.slice(0, 20).join(', ')}${now.length > 20 ? ', ...' : ''}`,
+      );
+    }
+  }
+}
+
+/**
+ * The result of a workflow. When it failed, the error names the workflow and its whole failure chain
+ * (`WorkflowFailedError → ActivityFailure(x) → ApplicationFailure[type]: message`), the original as cause.
+ */
 export async function outcomeOf(t: { client: Client }, workflowId: string): Promise<FrStatus> {
   try {
     return await t.client.workflow.getHandle(workflowId).result();
   } catch (err) {
-    if (err instanceof WorkflowFailedError) throw new Error(`${workflowId} failed: ${err.cause?.message}`);
+    if (err instanceof WorkflowFailedError)
+      throw new Error(`${workflowId} failed: ${describeFailure(err)}`, { cause: err });
     throw err;
   }
 }
