@@ -1,21 +1,11 @@
-import { rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { FlxpointClient } from '../../activities/flxpoint/client';
 import { frWorkflowId } from '../../common/ids';
 import { addShipmentUpdate, type FrStatus } from '../../workflows/definitions';
 import { eventually } from '../helpers/pipeline';
-import { connectTemporal, type TestTemporal } from '../helpers/temporal';
-import { killAllWorkerProcesses } from '../helpers/worker-process';
-import {
-  allShipmentsRecorded,
-  bundleCachePath,
-  expectExactAccounting,
-  startChaosRun,
-  startPgCluster,
-  type ChaosRun,
-  type PgCluster,
-} from './harness';
+import { allShipmentsRecorded, expectExactAccounting, useChaosSuite } from './harness';
 import { inspectStore } from '../../store/inspection';
 
 // Flxpoint changes under our feet while a real worker process holds the FRs in its handler (a gated
@@ -23,32 +13,11 @@ import { inspectStore } from '../../store/inspection';
 // else, a shipment posted twice (by us, and by someone else first).
 
 describe('Flxpoint-side changes mid-flight', () => {
-  let t: TestTemporal;
-  let pg: PgCluster;
-  let run: ChaosRun | undefined;
-  const bundleCache = bundleCachePath();
-
-  beforeAll(async () => {
-    [t, pg] = await Promise.all([connectTemporal(), startPgCluster()]);
-  });
-  afterEach(async () => {
-    await run?.close();
-    run = undefined;
-    await killAllWorkerProcesses();
-  });
-  afterAll(async () => {
-    await killAllWorkerProcesses();
-    await pg?.stop();
-    await t?.close();
-    rmSync(dirname(bundleCache), { recursive: true, force: true });
-  });
+  const suite = useChaosSuite();
 
   it('ends cancelled/voided FRs as such, takes "acknowledged by someone else" as success, and never ships twice', async () => {
-    const gate = join(bundleCache, '..', 'gate-open');
-    run = await startChaosRun({
-      temporal: t,
-      pg,
-      bundleCache,
+    const gate = join(suite.bundleCache, '..', 'gate-open');
+    const r = await suite.start({
       seed: { count: 6, itemsPerFr: 1, quantity: { min: 2, max: 2 } },
       workerEnv: {
         FR_HANDLER: 'module:test/fixtures/chaos/gated-handler.ts',
@@ -56,7 +25,6 @@ describe('Flxpoint-side changes mid-flight', () => {
         FR_HANDLER_TIMEOUT: '60s',
       },
     });
-    const r = run;
     const [cancelled, voided, ackedElsewhere, shippedTwice, shippedByOther, plain] = r.frIds as [
       number,
       number,
@@ -79,7 +47,7 @@ describe('Flxpoint-side changes mid-flight', () => {
     writeFileSync(gate, 'open');
 
     const result = (id: number) =>
-      t.client.workflow.getHandle(frWorkflowId(r.sourceId, id)).result() as Promise<FrStatus>;
+      suite.temporal.client.workflow.getHandle(frWorkflowId(r.sourceId, id)).result() as Promise<FrStatus>;
     // The ack of a cancelled/voided FR is answered 400 "invalid transition": not retried, the FR is read
     // again and ends as cancelled upstream.
     expect((await result(cancelled)).outcome).toBe('cancelled_upstream');
@@ -95,7 +63,7 @@ describe('Flxpoint-side changes mid-flight', () => {
     // The same shipment sent twice through the update: the second is a no-op answered "duplicate".
     const tn = `TN-TWICE-${shippedTwice}`;
     const items = (await r.status(shippedTwice)).items.map((i) => ({ id: i.id, quantity: i.quantity }));
-    const h = t.client.workflow.getHandle(frWorkflowId(r.sourceId, shippedTwice));
+    const h = suite.temporal.client.workflow.getHandle(frWorkflowId(r.sourceId, shippedTwice));
     const first = await h.executeUpdate(addShipmentUpdate, { args: [{ trackingNumber: tn, items }] });
     const second = await h.executeUpdate(addShipmentUpdate, { args: [{ trackingNumber: tn, items }] });
     expect([first.status, second.status]).toEqual(['accepted', 'duplicate']);

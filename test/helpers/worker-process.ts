@@ -44,6 +44,8 @@ export class WorkerProcess {
   /** Kills sent by kill(). */
   kills = 0;
   private restarting: Promise<void> | undefined;
+  private exitListeners: ((info: ExitInfo) => void)[] = [];
+  private stderrListeners: ((chunk: string) => void)[] = [];
 
   constructor(private readonly opts: WorkerProcessOptions) {
     instances.add(this);
@@ -79,7 +81,7 @@ export class WorkerProcess {
     this.starts++;
     const child = spawn(process.execPath, ['--import', 'tsx', this.opts.entry ?? WORKER_FIXTURE], {
       cwd: ROOT,
-      env: { ...process.env, ...this.opts.env, ...extraEnv },
+      env: { ...process.env, ...this.opts.env, ...extraEnv, WORKER_START: String(this.starts) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -113,18 +115,34 @@ export class WorkerProcess {
       const s = d.toString();
       this.stderrBuf = (this.stderrBuf + s).slice(-50_000);
       for (const m of s.matchAll(/^CRASH (.+)$/gm)) this.crashes.push(m[1]!);
+      for (const l of this.stderrListeners) l(s);
     });
     this.exitPromise = new Promise<ExitInfo>((resolve) =>
       child.once('exit', (code, signal) => {
         live.delete(child);
         resolve({ code, signal });
-        this.onExit(signal);
+        this.exitedWith({ code, signal });
       }),
     );
     await isReady;
   }
 
-  private onExit(signal: NodeJS.Signals | null): void {
+  /** Called with every chunk of stderr, of this and later runs. */
+  onStderr(listener: (chunk: string) => void): void {
+    this.stderrListeners.push(listener);
+  }
+
+  /** Called on every exit of the process, before an automatic restart is decided. */
+  onExit(listener: (info: ExitInfo) => void): void {
+    this.exitListeners.push(listener);
+  }
+
+  private exitedWith(info: ExitInfo): void {
+    for (const l of this.exitListeners) l(info);
+    this.autoRestart(info.signal);
+  }
+
+  private autoRestart(signal: NodeJS.Signals | null): void {
     const auto = this.opts.autoRestart;
     if (!auto || this.intentional || this.stopped || signal === null) return;
     if (auto.maxRestarts !== undefined && this.starts > auto.maxRestarts) return;
