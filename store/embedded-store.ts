@@ -19,7 +19,7 @@ export interface EmbeddedStoreOptions {
 
 // Memory. PGlite's defaults are a server's: 128 MB of shared_buffers inside the WASM heap. Our tables are
 // tiny (one row per FR, one per shipment), so 16 MB is plenty; measured on the 2-vCPU box (RSS of a bare
-// Node process, docs/benchmarks.md): 365 → 262 MB with an existing data directory. Lower settings bought
+// Node process, bench/embedded-store-rss.ts): 365 → 262 MB with an existing data directory. Lower settings bought
 // nothing more; the rest is the compiled WASM and PGlite's file system image.
 const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
