@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, EXIT_OK, EXIT_USAGE } from './cli/errors';
+import { doctorCommand } from './cli/doctor';
 import { frsCommand } from './cli/frs';
 import { schedulesCommand } from './cli/schedules';
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     });
   schedulesCommand(program);
   frsCommand(program);
+  doctorCommand(program);
   return program;
 }
 

@@ -22,6 +22,7 @@ export type WorkerConfig = ConfigOf<'worker'>;
 export type SourceConfig = WorkerConfig['sources'][number];
 export type IntakeSlice = ConfigOf<'intake'>;
 export type CodecSlice = ConfigOf<'codec'>;
+export type DoctorConfig = ConfigOf<'doctor'>;
 
 export {
   DEFAULT_ALLOWED_ORIGINS,

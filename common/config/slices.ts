@@ -252,4 +252,6 @@ export const SLICES = {
   intake: z.object(intake),
   /** The key ring (required) and the codec server's HTTP settings; no Temporal connection. */
   codec: z.object(codec),
+  /** `doctor`: the Flxpoint API and the sources with their tokens; no Temporal, store or handler. */
+  doctor: z.object({ logLevel, flxpoint: worker.flxpoint, sources: worker.sources }),
 };

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DoctorReport, formatDoctorReport, runDoctor } from '../../client/doctor/probe';
 import { type RunningSimulator, startSimulator, type SimulatorOptions } from '../../simulator/server';
@@ -5,6 +7,7 @@ import { type RunningSimulator, startSimulator, type SimulatorOptions } from '..
 // The doctor against the simulator in each reading of the docs: it must name the dialect that works, fail
 // where a worker would mirror every FR, and never write.
 
+const ROOT = join(__dirname, '../..');
 let sim: RunningSimulator | undefined;
 afterEach(async () => {
   await sim?.close();
@@ -96,5 +99,51 @@ describe('doctor', () => {
     expect(r.requests).toBeGreaterThanOrEqual(5);
     expect(sim.state.snapshotCounters().tooManyRequests ?? 0).toBe(0);
     expect(check(r, /rate limit/)?.detail).toMatch(/retry-after|FLXPOINT_REQUESTS_PER_SECOND/i);
+  });
+});
+
+describe('npm run cli -- doctor', () => {
+  const run = (env: Record<string, string>, ...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        join(ROOT, 'node_modules/.bin/tsx'),
+        [join(ROOT, 'client/cli.ts'), ...args],
+        { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it('reads the worker settings, exits 1 on a dialect the server ignores and 0 once set as advised; 2 on bad config', async () => {
+    sim = await startSimulator({
+      seed: { count: 4 },
+      listDialects: ['reference'],
+      rateLimit: { enabled: false },
+    });
+    sim.state.acknowledgeAsSomeoneElse(1);
+    const env = {
+      FLXPOINT_BASE_URL: sim.url,
+      FLXPOINT_SOURCES: 'main:1001',
+      FLXPOINT_TOKEN_MAIN: 'dev-token',
+      FLXPOINT_LIST_DIALECT: 'guide',
+    };
+    const bad = await run(env, '--json', 'doctor');
+    expect(bad.code).toBe(1);
+    const [report] = JSON.parse(bad.stdout) as (DoctorReport & { sourceKey: string })[];
+    expect(report).toMatchObject({
+      sourceKey: 'main',
+      failed: true,
+      recommended: { FLXPOINT_LIST_DIALECT: 'reference' },
+    });
+    expect(bad.stderr).toMatch(/doctor found problems for source\(s\) main/);
+    expect(bad.stdout + bad.stderr).not.toContain('dev-token');
+
+    const good = await run({ ...env, FLXPOINT_LIST_DIALECT: 'reference' }, 'doctor');
+    expect(good.code).toBe(0);
+    expect(good.stdout).toMatch(/== source main[\s\S]*Result: OK/);
+
+    const noUrl = await run({ FLXPOINT_SOURCES: 'main:1001', FLXPOINT_TOKEN_MAIN: 'x' }, 'doctor');
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.stderr).toMatch(/FLXPOINT_BASE_URL/);
   });
 });
