@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
-import { loadConfig, type Env, type SchedulesConfig, type TemporalConfig } from '../../common/config';
+import {
+  loadConfig,
+  type DoctorConfig,
+  type Env,
+  type SchedulesConfig,
+  type TemporalConfig,
+} from '../../common/config';
 import { connectTemporalClient, type TemporalClient } from '../../common/temporal-client';
 import { CliError } from './errors';
 import { Output } from './output';
@@ -7,7 +13,7 @@ import { Output } from './output';
 // What every command gets: the output mode and a lazily connected Temporal client. Configuration is
 // read only when a command needs it, so `--help` and usage errors work without any environment. Most
 // commands read the `temporal` slice; `schedules create|update` the `schedules` slice (sources, no
-// tokens). No command ever needs a Flxpoint token or URL.
+// tokens). Only `doctor` reads a Flxpoint token and URL (the `doctor` slice), to probe the API read-only.
 
 export interface CliContext {
   out: Output;
@@ -15,6 +21,8 @@ export interface CliContext {
   temporalConfig(): TemporalConfig;
   /** Plus the sources and polling settings, for the commands that create or update schedules. */
   schedulesConfig(): SchedulesConfig;
+  /** The Flxpoint URL, dialect and the sources with their tokens, for `doctor` only. */
+  doctorConfig(): DoctorConfig;
   temporal(): Promise<TemporalClient>;
   close(): Promise<void>;
 }
@@ -27,6 +35,7 @@ export function createContext(cmd: Command, env: Env): CliContext {
     out: new Output(!!json),
     temporalConfig: () => (temporalConfig ??= loadConfig('temporal', env)),
     schedulesConfig: () => (temporalConfig = loadConfig('schedules', env)),
+    doctorConfig: () => loadConfig('doctor', env),
     async temporal() {
       if (connected) return connected;
       const c = ctx.temporalConfig();

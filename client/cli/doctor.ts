@@ -1,15 +1,14 @@
 import { type Command } from 'commander';
-import { loadConfig, type Env } from '../../common/config';
 import { formatDoctorReport, runDoctor, type DoctorReport } from '../doctor/probe';
 import { sourceKey } from './args';
+import { action, type CliContext } from './context';
 import { CliError, usageError } from './errors';
-import { Output } from './output';
 
 // `doctor`: before going live (and whenever Flxpoint seems to behave differently), ask the real API a
 // handful of read-only questions with the worker's own settings and print the configuration to use.
 // Exit 0 when nothing would make the worker misbehave, 1 when something would, 2 on bad configuration.
 
-export function doctorCommand(program: Command, env: Env = process.env): void {
+export function doctorCommand(program: Command): void {
   program
     .command('doctor')
     .description(
@@ -17,34 +16,34 @@ export function doctorCommand(program: Command, env: Env = process.env): void {
         'whole FRs in the list, the token source; prints the settings to use (never writes)',
     )
     .option('--source <key>', 'check this source only (default: every configured source)', sourceKey)
-    .action(async (opts: { source?: string }, cmd: Command) => {
-      const out = new Output(!!cmd.optsWithGlobals<{ json?: boolean }>().json);
-      const config = loadConfig('doctor', env);
-      const sources = opts.source ? config.sources.filter((s) => s.key === opts.source) : config.sources;
-      if (sources.length === 0) {
-        throw usageError(
-          `source "${opts.source}" is not configured (FLXPOINT_SOURCES has ${config.sources.map((s) => s.key).join(', ')})`,
-        );
-      }
-      const reports: (DoctorReport & { sourceKey: string })[] = [];
-      for (const s of sources) {
-        const report = await runDoctor({
-          baseUrl: config.flxpoint.baseUrl,
-          token: s.token,
-          expectedSourceId: s.sourceId,
-          configuredDialect: config.flxpoint.listDialect,
-          requestTimeoutMs: config.flxpoint.requestTimeout,
-        });
-        reports.push({ sourceKey: s.key, ...report });
-      }
-      out.result(reports, (rs) =>
-        rs.map((r) => `== source ${r.sourceKey}\n${formatDoctorReport(r)}`).join('\n\n'),
-      );
-      const failed = reports.filter((r) => r.failed).map((r) => r.sourceKey);
-      if (failed.length > 0) {
-        throw new CliError(
-          `doctor found problems for source(s) ${failed.join(', ')}: see the FAIL lines above`,
-        );
-      }
+    .action(action((ctx: CliContext, opts: { source?: string }) => doctor(ctx, opts)));
+}
+
+async function doctor(ctx: CliContext, opts: { source?: string }): Promise<void> {
+  const out = ctx.out;
+  const config = ctx.doctorConfig();
+  const sources = opts.source ? config.sources.filter((s) => s.key === opts.source) : config.sources;
+  if (sources.length === 0) {
+    throw usageError(
+      `source "${opts.source}" is not configured (FLXPOINT_SOURCES has ${config.sources.map((s) => s.key).join(', ')})`,
+    );
+  }
+  const reports: (DoctorReport & { sourceKey: string })[] = [];
+  for (const s of sources) {
+    const report = await runDoctor({
+      baseUrl: config.flxpoint.baseUrl,
+      token: s.token,
+      expectedSourceId: s.sourceId,
+      configuredDialect: config.flxpoint.listDialect,
+      requestTimeoutMs: config.flxpoint.requestTimeout,
     });
+    reports.push({ sourceKey: s.key, ...report });
+  }
+  out.result(reports, (rs) =>
+    rs.map((r) => `== source ${r.sourceKey}\n${formatDoctorReport(r)}`).join('\n\n'),
+  );
+  const failed = reports.filter((r) => r.failed).map((r) => r.sourceKey);
+  if (failed.length > 0) {
+    throw new CliError(`doctor found problems for source(s) ${failed.join(', ')}: see the FAIL lines above`);
+  }
 }
