@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { FulfillmentRequestSnapshot, ShipmentRecord } from '../common/domain';
+import { flxpointFailureType } from '../common/failure-types';
 import type { FlxpointClient } from './flxpoint/client';
 import type { RequestPacer } from './request-pacer';
 import { FlxpointError, toApplicationFailure } from './flxpoint/errors';
@@ -70,7 +71,7 @@ export function createFlxpointActivities(
         await call('acknowledge', () => client.acknowledge(input.frId));
         return 'acknowledged';
       } catch (err) {
-        if (err instanceof ApplicationFailure && err.type === 'Flxpoint.already_acknowledged')
+        if (err instanceof ApplicationFailure && err.type === flxpointFailureType('already_acknowledged'))
           return 'already_acknowledged';
         throw err;
       }
@@ -114,7 +115,10 @@ export function createFlxpointActivities(
         );
         return { shipmentId: created.id ?? null, duplicate: false };
       } catch (err) {
-        if (err instanceof ApplicationFailure && err.type === 'Flxpoint.duplicate_tracking_number') {
+        if (
+          err instanceof ApplicationFailure &&
+          err.type === flxpointFailureType('duplicate_tracking_number')
+        ) {
           return { shipmentId: null, duplicate: true };
         }
         throw err;

@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FulfillmentRequestSnapshot, HandlerDecision, ShipmentRecord } from '../common/domain';
+import { HANDLER_REJECTED } from '../common/failure-types';
 import type { FrHandler } from '../handlers/types';
 import { HandlerRejectedError } from '../handlers/types';
 import { validateDecision } from '../handlers/decision-schema';
@@ -46,7 +47,7 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
           (err as Error)?.name === 'DecisionValidationError'
         ) {
           throw ApplicationFailure.create({
-            type: 'HandlerRejected',
+            type: HANDLER_REJECTED,
             nonRetryable: true,
             message: `handler ${deps.handler.name} rejected FR ${input.fr.id}: ${(err as Error).message}`,
           });

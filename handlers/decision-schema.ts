@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FrItem, FulfillmentRequestSnapshot, HandlerDecision } from '../common/domain';
+import { ledgerItem, openQuantity as ledgerOpenQuantity } from '../workflows/fr-quantities';
 
 // Every decision, whoever produced it (HTTP endpoint, custom module), passes here before the pipeline acts
 // on it: a wrong quantity sent to Flxpoint's adjust endpoint cannot be taken back.
@@ -86,14 +87,11 @@ export class DecisionValidationError extends Error {
 
 /**
  * Units of an item still waiting for a decision: ordered, minus what is already acknowledged, cancelled or
- * voided. A partial decision acknowledges up to this many; the rest of it is cancelled.
+ * voided. A partial decision acknowledges up to this many; the rest of it is cancelled. The same count the
+ * FR workflow adjusts with (workflows/fr-quantities.ts): one meaning of "open".
  */
 export function openQuantity(item: FrItem): number {
-  const voided = typeof item['voidedQuantity'] === 'number' ? item['voidedQuantity'] : 0;
-  return Math.max(
-    0,
-    item.quantity - (item.acknowledgedQuantity ?? 0) - (item.canceledQuantity ?? 0) - voided,
-  );
+  return ledgerOpenQuantity(ledgerItem(item));
 }
 
 /** Parses and cross-checks a decision against its FR; throws DecisionValidationError naming the field. */

@@ -1,4 +1,5 @@
 import type { FulfillmentRequestSnapshot, HandlerDecision } from '../common/domain';
+import { HANDLER_REJECTED } from '../common/failure-types';
 
 // The integrator's business logic plugs in here: given an FR, decide accept / partial / reject / fail.
 // It runs inside a Temporal activity, so it may be retried: it must be idempotent per workflowId.
@@ -24,6 +25,8 @@ export interface FrHandler {
  * Flxpoint with this message. Any other error is treated as transient and retried.
  */
 export class HandlerRejectedError extends Error {
+  /** The ApplicationFailure type the pipeline reports it as (common/failure-types.ts). */
+  static readonly failureType = HANDLER_REJECTED;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'HandlerRejectedError';

@@ -16,8 +16,6 @@ export interface PollFulfillmentRequestsInput {
   /** Upper bound of children one run starts (history size); the next scheduled poll continues. */
   maxFrsPerRun: number;
   fr: FrWorkflowSettings;
-  /** Reserved for carrying a summary across continue-as-new. */
-  carry?: PollSummary;
 }
 
 export interface PollSummary {
@@ -94,7 +92,7 @@ export interface FrStatus {
   outcome: FrOutcome | null;
   overdue: boolean;
   shipments: ShipmentState[];
-  /** Per item: acknowledged, shipped and cancelled units as this workflow knows them. */
+  /** Per item: acknowledged, shipped, cancelled and voided units as this workflow knows them. */
   items: {
     id: number;
     sku: string;
@@ -102,6 +100,8 @@ export interface FrStatus {
     acknowledged: number;
     shipped: number;
     cancelled: number;
+    /** Voided in Flxpoint: closed like cancelled units, never acknowledged or shipped. */
+    voided: number;
   }[];
   lastError: string | null;
   /** Operator actions that were refused, newest last. */

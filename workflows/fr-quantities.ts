@@ -1,36 +1,52 @@
-import type { FulfillmentRequestSnapshot, HandlerDecision, ShipmentRecord } from '../common/domain';
+import type {
+  FrItem,
+  FulfillmentRequestSnapshot,
+  HandlerDecision,
+  KillOrFill,
+  ShipmentRecord,
+} from '../common/domain';
 import type { FrStatus } from './definitions';
 
-// Pure quantity bookkeeping for one FR, shared by the workflow and its update validator. Deterministic,
-// no I/O, unit-tested on its own.
+// Pure quantity bookkeeping for one FR: the one place where acknowledged / cancelled / voided / shipped
+// units are counted, used by the FR workflow (decision, adjust bodies, shipments), its update validator and
+// the handlers' decision check. Deterministic, no I/O, unit-tested on its own.
 
 export type ItemLedger = FrStatus['items'];
 
 /** Starting ledger from the FR as fetched: what Flxpoint already records for each item. */
 export function ledgerFromFr(fr: FulfillmentRequestSnapshot): ItemLedger {
-  return fr.fulfillmentRequestItems.map((i) => ({
+  return fr.fulfillmentRequestItems.map(ledgerItem);
+}
+
+/** One FR item as the ledger counts it. Voided units (Flxpoint's `voidedQuantity`) are closed like cancelled ones. */
+export function ledgerItem(i: FrItem): ItemLedger[number] {
+  return {
     id: i.id,
     sku: i.sku,
     quantity: i.quantity,
     acknowledged: i.acknowledgedQuantity ?? 0,
     shipped: i.shippedQuantity ?? 0,
     cancelled: i.canceledQuantity ?? 0,
-  }));
+    voided: typeof i['voidedQuantity'] === 'number' ? i['voidedQuantity'] : 0,
+  };
 }
 
-/** Units of an item not yet acknowledged or cancelled. */
+/**
+ * Units of an item still waiting for a decision: ordered minus acknowledged, cancelled and voided. The
+ * one meaning of "open" (handlers/decision-schema.ts checks a partial decision against this too).
+ */
 export function openQuantity(item: ItemLedger[number]): number {
-  return Math.max(0, item.quantity - item.acknowledged - item.cancelled);
+  return Math.max(0, item.quantity - item.acknowledged - item.cancelled - item.voided);
 }
 
-/** Units acknowledged but neither shipped nor cancelled: what a shipment may still cover. */
+/** Units neither shipped, cancelled nor voided: what a shipment may still cover. */
 export function unshippedQuantity(item: ItemLedger[number]): number {
-  return Math.max(0, item.quantity - item.cancelled - item.shipped);
+  return Math.max(0, item.quantity - item.cancelled - item.voided - item.shipped);
 }
 
-/** The FR is finished once every unit is shipped or cancelled. */
+/** The FR is finished once every unit is shipped, cancelled or voided. */
 export function fullyResolved(items: ItemLedger): boolean {
-  return items.every((i) => i.shipped + i.cancelled >= i.quantity);
+  return items.every((i) => i.shipped + i.cancelled + i.voided >= i.quantity);
 }
 
 /** Ledger after Flxpoint accepted the handler's decision. */
@@ -56,6 +72,36 @@ export function applyDecision(items: ItemLedger, decision: HandlerDecision): Ite
 /** Ledger after cancelling everything not yet shipped. */
 export function cancelUnshipped(items: ItemLedger): ItemLedger {
   return items.map((i) => ({ ...i, cancelled: i.cancelled + unshippedQuantity(i) }));
+}
+
+/** Flxpoint's adjust body: absolute acknowledged/cancelled quantities per item of the target ledger. */
+export function adjustBody(
+  target: ItemLedger,
+  killOrFillType: KillOrFill,
+): {
+  killOrFillType: KillOrFill;
+  items: { id: number; acknowledgedQuantity: number; cancelledQuantity: number }[];
+} {
+  return {
+    killOrFillType,
+    items: target.map((i) => ({
+      id: i.id,
+      acknowledgedQuantity: i.acknowledged,
+      cancelledQuantity: i.cancelled,
+    })),
+  };
+}
+
+/**
+ * The adjust body that cancels every unshipped unit after acknowledgement: each item with units left keeps
+ * only what shipped as acknowledged.
+ */
+export function cancelUnshippedBody(items: ItemLedger): ReturnType<typeof adjustBody> {
+  const open = items.filter((i) => unshippedQuantity(i) > 0);
+  return adjustBody(
+    cancelUnshipped(open).map((i) => ({ ...i, acknowledged: i.shipped })),
+    'fill',
+  );
 }
 
 /** Ledger after a shipment was created. */

@@ -22,7 +22,7 @@ export async function pollFulfillmentRequestsWorkflow(
   input: PollFulfillmentRequestsInput,
 ): Promise<PollSummary> {
   const api = pollerFlxpointActivities(input.sourceKey, input.fr);
-  const summary: PollSummary = input.carry ?? {
+  const summary: PollSummary = {
     pagesRead: 0,
     frsSeen: 0,
     childrenStarted: 0,

@@ -1,11 +1,11 @@
 import {
-  ApplicationFailure,
   allHandlersFinished,
   CancellationScope,
   condition,
   isCancellation,
   log,
   metricMeter,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -13,6 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { FulfillmentRequestSnapshot, HandlerDecision, ShipmentRecord } from '../common/domain';
 import { FR_STEP } from '../common/search-attributes';
+import { normalizeShipment } from '../common/shipment';
 import { flxpointActivities, pipelineActivities } from './activity-proxies';
 import {
   addShipmentUpdate,
@@ -28,507 +29,562 @@ import {
   type FrStep,
   type ProcessFulfillmentRequestInput,
 } from './definitions';
+import { failureMessage, flxpointKind, isHandlerRejection, isNonRetryable } from './failures';
 import {
+  adjustBody,
+  applyDecision,
   applyShipment,
+  cancelUnshippedBody,
   fullyResolved,
   ledgerFromFr,
-  openQuantity,
   shipmentProblems,
-  unshippedQuantity,
 } from './fr-quantities';
 
-// One durable workflow per fulfillment request, id `fr:<sourceId>:<frId>`:
-//   fetch → handler → local commit → acknowledge | adjust | processing-failed → shipments.
+// One durable workflow per fulfillment request, id `fr:<sourceId>:<frId>`. Read `run()` top to bottom:
+//
+//   fetch → decide (handler) → commit (local) → claim (acknowledge | adjust | processing-failed)
+//         → ship (wait for shipments, create each in Flxpoint) → finish
+//
 // Flxpoint is only told "I've got this" after the local commit, as the polling guide demands. Every step
 // is an activity, so a crash anywhere resumes at the step that did not finish; each step is idempotent
 // (commit on the FR id, "already acknowledged" = success, duplicate tracking number = success).
+//
+// Versioning: released histories (test/fixtures/histories/<release>/) must replay against this code. Any
+// change to the commands a step issues (activities, timers, search-attribute upserts, their order) goes
+// behind patched('<id>'); see docs/architecture.md, "Changing workflow code".
 
-const INTERRUPTED = Symbol('interrupted');
+/** Patch: shipment signals are checked by common/shipment.ts (v0.2.0); before, by fr-quantities alone. */
+const SHIPMENT_VALIDATION_PATCH = 'shipment-validation-common';
 
 /** Flxpoint's processing statuses after which there is nothing left for this source to do. */
 const TERMINAL_UPSTREAM = new Set(['canceled', 'voided']);
 
+/** A step ends the workflow with an outcome, or hands the next step its input. */
+type Ended = { end: FrOutcome };
+const ended = (outcome: FrOutcome): Ended => ({ end: outcome });
+const isEnded = (x: unknown): x is Ended => typeof x === 'object' && x !== null && 'end' in x;
+
+const INTERRUPTED = Symbol('interrupted');
+
 export async function processFulfillmentRequestWorkflow(
   input: ProcessFulfillmentRequestInput,
 ): Promise<FrStatus> {
-  const api = flxpointActivities(input.sourceKey, input.settings);
-  const local = pipelineActivities(input.settings);
-  const { frId, sourceId } = input;
-  // Replay-safe counters, exported with the worker's Prometheus metrics.
-  const meter = metricMeter.withTags({ source: input.sourceKey });
-  meter.createCounter('flxpoint_fr_started', 'frs', 'FR workflows started').add(1);
-  const status: FrStatus = {
-    frId,
-    frNumber: input.frNumber ?? null,
-    sourceId,
-    step: 'fetching',
-    paused: false,
-    decision: null,
-    outcome: null,
-    overdue: false,
-    shipments: [],
-    items: [],
-    lastError: null,
-    refusals: [],
-  };
-  let failRequest: { reason: string } | null = null;
-  let cancelRequest: { reason: string } | null = null;
+  const fr = new FulfillmentRequestWorkflow(input);
+  fr.setup();
+  return fr.run();
+}
+
+class FulfillmentRequestWorkflow {
+  private readonly api;
+  private readonly local;
+  private readonly meter;
+  /** What the `status` query returns: the FR's state itself, not a copy kept in sync. */
+  private readonly status: FrStatus;
+  /** Operator requests: `fail` (processing-failed) and `cancel` (every unshipped unit). */
+  private failRequest: { reason: string } | null = null;
+  private cancelRequest: { reason: string } | null = null;
   /** Flxpoint holds our acknowledgement or adjustment: processing-failed is no longer allowed. */
-  let claimed = false;
-  const pending: ShipmentRecord[] = [];
-  let interruptibleScope: CancellationScope | null = null;
+  private claimed = false;
+  /** Shipments accepted by the update/signal and not yet created in Flxpoint, oldest first. */
+  private readonly pending: ShipmentRecord[] = [];
+  /** The running step an operator's fail/cancel may cut short (fetch and handler only). */
+  private interruptibleScope: CancellationScope | null = null;
 
-  function refuse(message: string): void {
-    status.refusals.push(message);
-    if (status.refusals.length > 20) status.refusals.shift();
-    log.warn(message, { frId, sourceId });
+  constructor(private readonly input: ProcessFulfillmentRequestInput) {
+    this.api = flxpointActivities(input.sourceKey, input.settings);
+    this.local = pipelineActivities(input.settings);
+    // Replay-safe counters, exported with the worker's Prometheus metrics.
+    this.meter = metricMeter.withTags({ source: input.sourceKey });
+    this.status = {
+      frId: input.frId,
+      frNumber: input.frNumber ?? null,
+      sourceId: input.sourceId,
+      step: 'fetching',
+      paused: false,
+      decision: null,
+      outcome: null,
+      overdue: false,
+      shipments: [],
+      items: [],
+      lastError: null,
+      refusals: [],
+    };
   }
 
-  function setStep(step: FrStep, extra?: string): void {
-    status.step = step;
-    const value = step === 'awaiting_shipment' && status.overdue ? 'awaiting_shipment_overdue' : step;
+  // ---- the business flow ----------------------------------------------------------------------------------
+
+  async run(): Promise<FrStatus> {
+    this.meter.createCounter('flxpoint_fr_started', 'frs', 'FR workflows started').add(1);
+    const fr = await this.fetch();
+    if (isEnded(fr)) return this.finish(fr.end);
+    const decided = await this.decide(fr);
+    if (isEnded(decided)) return this.finish(decided.end);
+    const decision = await this.commit(fr, decided);
+    const claimed = await this.claim(decision);
+    if (isEnded(claimed)) return this.finish(claimed.end);
+    return this.finish(await this.ship(decision));
+  }
+
+  // ---- 1. fetch: a fresh read notices an FR cancelled since the poll ---------------------------------------
+
+  private async fetch(): Promise<FulfillmentRequestSnapshot | Ended> {
+    this.setStep('fetching');
+    await this.holdWhilePaused();
+    let fr: FulfillmentRequestSnapshot | typeof INTERRUPTED;
+    try {
+      fr = await this.interruptible(() => this.api.fetchFulfillmentRequest({ frId: this.input.frId }));
+    } catch (err) {
+      if (flxpointKind(err) === 'not_found') return ended('not_found');
+      throw err;
+    }
+    if (fr !== INTERRUPTED) {
+      this.status.frNumber =
+        (fr.fulfillmentRequestNumber as string | null | undefined) ?? this.status.frNumber;
+      this.status.items = ledgerFromFr(fr);
+      if (TERMINAL_UPSTREAM.has(fr.statusHandle ?? '')) return ended('cancelled_upstream');
+      if (fr.statusHandle === 'processing_error') return ended('processing_failed');
+      return fr;
+    }
+    if (this.failRequested()) return this.markFailed(this.failRequested()!.reason, 'operator');
+    // Cancelled before we even read the FR: read it now (not interruptible) so the adjust can name items.
+    fr = await this.api.fetchFulfillmentRequest({ frId: this.input.frId });
+    this.status.items = ledgerFromFr(fr);
+    return fr;
+  }
+
+  // ---- 2. decide: the integrator's handler (an operator's cancel decides "reject") -------------------------
+
+  private async decide(fr: FulfillmentRequestSnapshot): Promise<HandlerDecision | Ended> {
+    if (this.failRequested()) return this.markFailed(this.failRequested()!.reason, 'operator');
+    if (this.cancelRequest) return this.operatorReject();
+    await this.holdWhilePaused();
+    this.setStep('handling');
+    try {
+      const d = await this.interruptible(() =>
+        this.local.decideFulfillmentRequest({
+          sourceKey: this.input.sourceKey,
+          sourceId: this.input.sourceId,
+          workflowId: workflowInfo().workflowId,
+          fr,
+        }),
+      );
+      if (d !== INTERRUPTED) return d;
+      if (this.failRequested()) return this.markFailed(this.failRequested()!.reason, 'operator');
+      return this.operatorReject();
+    } catch (err) {
+      if (!isHandlerRejection(err)) throw err;
+      this.status.lastError = failureMessage(err);
+      return { kind: 'fail', reason: this.status.lastError.slice(0, 500) };
+    }
+  }
+
+  private operatorReject(): HandlerDecision {
+    return {
+      kind: 'reject',
+      reason: this.cancelRequest?.reason ?? 'cancelled by operator',
+      killOrFillType: 'fill',
+    };
+  }
+
+  // ---- 3. commit: local and idempotent; nothing is acknowledged before this --------------------------------
+
+  private async commit(fr: FulfillmentRequestSnapshot, decision: HandlerDecision): Promise<HandlerDecision> {
+    await this.holdWhilePaused();
+    this.setStep('committing');
+    const committed = await this.local.commitFulfillmentRequest({
+      sourceId: this.input.sourceId,
+      frId: this.input.frId,
+      frNumber: this.status.frNumber,
+      workflowId: workflowInfo().workflowId,
+      fr,
+      decision,
+    });
+    // On a replay after a crash the store answers with the decision stored first: that one is binding.
+    this.status.decision = committed.decision;
+    this.refreshDetails();
+    return committed.decision;
+  }
+
+  // ---- 4. claim: tell Flxpoint (acknowledge, adjust, or processing-failed) ---------------------------------
+
+  private async claim(decision: HandlerDecision): Promise<void | Ended> {
+    if (this.failRequested()) return this.markFailed(this.failRequested()!.reason, 'operator');
+    if (decision.kind === 'fail') return this.markFailed(decision.reason, 'decision');
+    await this.holdWhilePaused();
+    if (this.failRequested()) return this.markFailed(this.failRequested()!.reason, 'operator');
+    if (decision.kind === 'accept' && !this.cancelRequest) return this.acknowledge();
+    return this.adjust(decision);
+  }
+
+  private async acknowledge(): Promise<void | Ended> {
+    this.setStep('acknowledging');
+    try {
+      const res = await this.api.acknowledgeFulfillmentRequest({ frId: this.input.frId });
+      // "Already acknowledged" (a retry whose first answer was lost, or someone else) is success.
+      log.info('acknowledged in Flxpoint', {
+        ...this.logTags(),
+        alreadyAcknowledged: res === 'already_acknowledged',
+      });
+      this.status.items = applyDecision(this.status.items, { kind: 'accept' });
+    } catch (err) {
+      if (!isNonRetryable(err)) throw err;
+      this.status.lastError = failureMessage(err);
+      log.warn('acknowledge refused by Flxpoint; not retrying', {
+        ...this.logTags(),
+        error: this.status.lastError,
+      });
+      return ended((await this.upstreamTerminal()) ? 'cancelled_upstream' : 'acknowledge_refused');
+    }
+    this.claimed = true;
+    this.meter
+      .createCounter('flxpoint_fr_acknowledged', 'frs', 'FRs acknowledged in full in Flxpoint')
+      .add(1);
+    await this.recordOutcome('acknowledged');
+  }
+
+  /** A partial decision, a reject, or an operator's cancel before acknowledgement. */
+  private async adjust(decision: HandlerDecision): Promise<void | Ended> {
+    this.setStep('adjusting');
+    const operatorCancel = this.cancelRequest !== null;
+    const body =
+      decision.kind === 'partial' && !operatorCancel
+        ? adjustBody(applyDecision(this.status.items, decision), decision.killOrFillType)
+        : adjustBody(
+            applyDecision(this.status.items, { kind: 'reject', reason: '', killOrFillType: 'fill' }),
+            decision.kind === 'reject' ? decision.killOrFillType : 'fill',
+          );
+    const adjusted = await this.adjustInFlxpoint(body);
+    if (adjusted === 'refused')
+      return ended((await this.upstreamTerminal()) ? 'cancelled_upstream' : 'acknowledge_refused');
+    this.status.items = ledgerFromFr(adjusted);
+    this.claimed = true;
+    if (operatorCancel) return ended('cancelled_by_operator');
+    // A partial decision that acknowledged nothing is a reject in Flxpoint's eyes (the FR is Canceled).
+    if (decision.kind === 'reject' || this.status.items.every((i) => i.acknowledged === 0))
+      return ended('rejected');
+    await this.recordOutcome('adjusted');
+  }
+
+  // ---- 5. ship: wait for shipments (update/signal/intake), create each in Flxpoint -------------------------
+
+  private async ship(decision: HandlerDecision): Promise<FrOutcome> {
+    const deadline = workflowInfo().startTime.getTime() + this.input.settings.shipmentDeadlineMs;
+    this.setStep('awaiting_shipment');
+    while (!fullyResolved(this.status.items)) {
+      if (this.pending.length === 0 && this.cancelRequest === null) {
+        const arrived = await this.waitForShipmentOrCancel(deadline);
+        if (!arrived) {
+          this.status.overdue = true;
+          log.warn('shipment deadline passed; still waiting', this.logTags());
+          this.setStep('awaiting_shipment');
+          continue;
+        }
+      }
+      await this.holdWhilePaused();
+      if (this.cancelRequest) {
+        if (await this.cancelUnshipped()) return 'cancelled_by_operator';
+        continue;
+      }
+      const next = this.pending[0];
+      if (!next) continue;
+      await this.createShipment(next);
+      this.pending.shift();
+      this.setStep('awaiting_shipment');
+    }
+    return decision.kind === 'partial' ? 'adjusted_and_shipped' : 'acknowledged_and_shipped';
+  }
+
+  /** False when the shipment deadline passed first (the FR is then overdue and waits without a timer). */
+  private async waitForShipmentOrCancel(deadline: number): Promise<boolean> {
+    const ready = () => this.pending.length > 0 || this.cancelRequest !== null;
+    const left = deadline - Date.now();
+    if (!this.status.overdue && left > 0) return condition(ready, left);
+    await condition(ready);
+    return true;
+  }
+
+  /** Cancels every unshipped unit. False when Flxpoint refused (the FR keeps waiting for shipments). */
+  private async cancelUnshipped(): Promise<boolean> {
+    this.setStep('cancelling');
+    const adjusted = await this.adjustInFlxpoint(cancelUnshippedBody(this.status.items));
+    if (adjusted === 'refused') {
+      this.refuse(`cancel refused by Flxpoint: ${this.status.lastError}`);
+      this.cancelRequest = null;
+      this.setStep('awaiting_shipment');
+      return false;
+    }
+    this.status.items = ledgerFromFr(adjusted);
+    for (const s of this.status.shipments) if (s.status === 'pending') s.status = 'rejected';
+    this.pending.length = 0;
+    return true;
+  }
+
+  private async createShipment(next: ShipmentRecord): Promise<void> {
+    this.setStep('creating_shipment', `creating shipment ${next.trackingNumber}`);
+    const entry = this.status.shipments.find(
+      (s) => s.trackingNumber === next.trackingNumber && s.status === 'pending',
+    )!;
+    const problems = shipmentProblems(next, this.status.items, []);
+    if (problems.length) {
+      entry.status = 'rejected';
+      entry.error = problems.join('; ');
+      this.refuse(`shipment ${next.trackingNumber} dropped: ${entry.error}`);
+      return;
+    }
+    try {
+      const created = await this.api.createShipment({
+        frId: this.input.frId,
+        sourceId: this.input.sourceId,
+        shipment: next,
+      });
+      entry.status = created.duplicate ? 'duplicate' : 'created';
+      entry.flxpointShipmentId = created.shipmentId;
+      this.status.items = applyShipment(this.status.items, next);
+      await this.local.recordShipment({
+        sourceId: this.input.sourceId,
+        frId: this.input.frId,
+        shipment: next,
+        flxpointShipmentId: created.shipmentId,
+      });
+    } catch (err) {
+      if (!isNonRetryable(err)) throw err;
+      entry.status = 'rejected';
+      entry.error = failureMessage(err);
+      this.status.lastError = entry.error;
+      this.refuse(`shipment ${next.trackingNumber} refused by Flxpoint: ${entry.error}`);
+    }
+  }
+
+  // ---- 6. finish ---------------------------------------------------------------------------------------------
+
+  private async finish(outcome: FrOutcome): Promise<FrStatus> {
+    this.status.outcome = outcome;
+    this.meter
+      .createCounter('flxpoint_fr_finished', 'frs', 'FR workflows finished, by outcome')
+      .add(1, { outcome });
+    this.setStep('done');
+    await this.recordOutcome(outcome);
+    log.info('FR finished', { ...this.logTags(), outcome });
+    // Let a running update/signal handler answer before the workflow closes.
+    await condition(allHandlersFinished);
+    return this.status;
+  }
+
+  /** A method, not the field: signals change it while a step awaits, and TypeScript would not re-read it. */
+  private failRequested(): { reason: string } | null {
+    return this.failRequest;
+  }
+
+  // ---- shared by the steps -----------------------------------------------------------------------------------
+
+  /** processing-failed in Flxpoint; allowed only before acknowledgement. */
+  private async markFailed(reason: string, by: 'decision' | 'operator'): Promise<Ended> {
+    await this.holdWhilePaused();
+    this.setStep('failing');
+    try {
+      await this.api.markFulfillmentRequestFailed({ frId: this.input.frId, reason });
+      log.info('marked processing-failed', { ...this.logTags(), by });
+      return ended('processing_failed');
+    } catch (err) {
+      if (!isNonRetryable(err)) throw err;
+      this.status.lastError = failureMessage(err);
+      this.refuse(`processing-failed refused by Flxpoint: ${this.status.lastError}`);
+      return ended((await this.upstreamTerminal()) ? 'cancelled_upstream' : 'processing_failed_refused');
+    }
+  }
+
+  private async adjustInFlxpoint(
+    body: ReturnType<typeof adjustBody>,
+  ): Promise<FulfillmentRequestSnapshot | 'refused'> {
+    try {
+      return await this.api.adjustFulfillmentRequest({ frId: this.input.frId, body });
+    } catch (err) {
+      if (!isNonRetryable(err)) throw err;
+      this.status.lastError = failureMessage(err);
+      log.warn('adjust refused by Flxpoint; not retrying', {
+        ...this.logTags(),
+        error: this.status.lastError,
+      });
+      return 'refused';
+    }
+  }
+
+  /** Asks Flxpoint why a 4xx happened: an FR cancelled or voided upstream ends as such. */
+  private async upstreamTerminal(): Promise<boolean> {
+    try {
+      const fr = await this.api.fetchFulfillmentRequest({ frId: this.input.frId });
+      return TERMINAL_UPSTREAM.has(fr.statusHandle ?? '');
+    } catch (err) {
+      if (flxpointKind(err) === 'not_found') return true;
+      throw err;
+    }
+  }
+
+  private recordOutcome(outcome: string): Promise<void> {
+    return this.local.recordFrOutcome({
+      sourceKey: this.input.sourceKey,
+      sourceId: this.input.sourceId,
+      frId: this.input.frId,
+      outcome,
+    });
+  }
+
+  private async holdWhilePaused(): Promise<void> {
+    if (!this.status.paused) return;
+    this.refreshDetails();
+    await condition(() => !this.status.paused || this.failRequest !== null || this.cancelRequest !== null);
+  }
+
+  /** Runs a step that an operator's fail/cancel may cut short (nothing external has happened yet). */
+  private async interruptible<T>(fn: () => Promise<T>): Promise<T | typeof INTERRUPTED> {
+    if (this.failRequest || this.cancelRequest) return INTERRUPTED;
+    const scope = new CancellationScope();
+    this.interruptibleScope = scope;
+    try {
+      return await scope.run(fn);
+    } catch (err) {
+      if (isCancellation(err) && (this.failRequest || this.cancelRequest)) return INTERRUPTED;
+      throw err;
+    } finally {
+      this.interruptibleScope = null;
+    }
+  }
+
+  // ---- operator controls and shipments (registered once) -------------------------------------------------
+
+  setup(): void {
+    setHandler(statusQuery, () => this.status);
+    setHandler(pauseSignal, (req) => {
+      if (this.status.outcome)
+        return this.refuse(`pause ignored: FR already finished (${this.status.outcome})`);
+      this.status.paused = true;
+      log.info('paused by operator', {
+        ...this.logTags(),
+        reason: typeof req?.reason === 'string' ? req.reason : undefined,
+      });
+      this.refreshDetails();
+    });
+    setHandler(resumeSignal, () => {
+      this.status.paused = false;
+      log.info('resumed by operator', this.logTags());
+      this.refreshDetails();
+    });
+    setHandler(failSignal, (req) => this.onFail(req));
+    setHandler(cancelSignal, (req) => this.onCancel(req));
+    setHandler(addShipmentUpdate, (raw) => this.acceptShipment(raw), {
+      validator: (raw) => {
+        const problems = this.shipmentRefusal(raw, true);
+        if (problems.length) throw new Error(`shipment rejected: ${problems.join('; ')}`);
+      },
+    });
+    setHandler(shipmentSignal, (raw) => {
+      const problems = this.shipmentRefusal(raw, patched(SHIPMENT_VALIDATION_PATCH));
+      if (problems.length) return this.refuse(`shipment signal refused: ${problems.join('; ')}`);
+      this.acceptShipment(raw);
+    });
+  }
+
+  private onFail(req: { reason?: unknown } | undefined): void {
+    const reason = typeof req?.reason === 'string' ? req.reason.trim() : '';
+    if (!reason)
+      return this.refuse('fail refused: send {"reason": "<why>"} with a non-empty reason; nothing changed');
+    if (this.status.outcome) return this.refuse(`fail refused: FR already finished (${this.status.outcome})`);
+    if (this.claimed) {
+      return this.refuse(
+        'fail refused: the FR is already acknowledged in Flxpoint, which allows processing-failed only from ' +
+          'Processing/Processed; send the cancel signal to cancel the unshipped quantities instead',
+      );
+    }
+    this.failRequest = { reason: reason.slice(0, 500) };
+    this.interruptibleScope?.cancel();
+  }
+
+  private onCancel(req: unknown): void {
+    if (this.status.outcome)
+      return this.refuse(`cancel refused: FR already finished (${this.status.outcome})`);
+    if (req !== undefined && (typeof req !== 'object' || req === null)) {
+      return this.refuse(
+        'cancel refused: the argument must be omitted or {"reason": "<why>"}; nothing changed',
+      );
+    }
+    const reason = (req as { reason?: unknown } | undefined)?.reason;
+    this.cancelRequest = {
+      reason: typeof reason === 'string' && reason.trim() ? reason.trim() : 'cancelled by operator',
+    };
+    this.interruptibleScope?.cancel();
+  }
+
+  /** Why a shipment cannot be taken now, or [] when it can. A repeat of a known tracking number is fine. */
+  private shipmentRefusal(raw: unknown, sharedValidation: boolean): string[] {
+    const frId = this.input.frId;
+    if (this.status.outcome) return [`FR ${frId} is finished (${this.status.outcome}); no more shipments`];
+    const d = this.status.decision;
+    if (d && (d.kind === 'reject' || d.kind === 'fail'))
+      return [`FR ${frId} was ${d.kind === 'reject' ? 'rejected' : 'failed'}; it takes no shipments`];
+    if (this.failRequest || this.cancelRequest)
+      return [`FR ${frId} is being ${this.failRequest ? 'failed' : 'cancelled'}; no more shipments`];
+    const tn = (raw as { trackingNumber?: unknown } | null)?.trackingNumber;
+    if (typeof tn === 'string' && this.knownShipment(tn.trim())) return [];
+    if (this.status.items.length === 0) return [`FR ${frId} has not been fetched yet; retry in a moment`];
+    if (!sharedValidation) return shipmentProblems(raw, this.status.items, this.pending);
+    const checked = normalizeShipment(raw);
+    if (!checked.ok) return checked.problems;
+    return shipmentProblems(checked.shipment, this.status.items, this.pending);
+  }
+
+  private knownShipment(trackingNumber: string): boolean {
+    return this.status.shipments.some((s) => s.trackingNumber === trackingNumber && s.status !== 'rejected');
+  }
+
+  private acceptShipment(raw: ShipmentRecord): AddShipmentResult {
+    const checked = normalizeShipment(raw);
+    // A record refused by normalizeShipment only gets here from a v0.1.0 history's signal (unpatched path).
+    const record: ShipmentRecord = checked.ok
+      ? checked.shipment
+      : {
+          trackingNumber: raw.trackingNumber.trim(),
+          items: raw.items.map((i) => ({ id: i.id, quantity: i.quantity })),
+        };
+    const { trackingNumber } = record;
+    if (this.knownShipment(trackingNumber)) return { trackingNumber, status: 'duplicate' };
+    this.pending.push(record);
+    this.status.shipments.push({ trackingNumber, status: 'pending', record });
+    this.refreshDetails();
+    return { trackingNumber, status: 'accepted' };
+  }
+
+  // ---- visibility: search attribute, Web UI details, refusals ----------------------------------------------
+
+  private setStep(step: FrStep, extra?: string): void {
+    this.status.step = step;
+    const value = step === 'awaiting_shipment' && this.status.overdue ? 'awaiting_shipment_overdue' : step;
     upsertSearchAttributes([{ key: FR_STEP, value }]);
-    refreshDetails(extra);
+    this.refreshDetails(extra);
   }
 
-  function refreshDetails(extra?: string): void {
+  private refreshDetails(extra?: string): void {
+    const s = this.status;
     const lines = [
-      `**FR** ${status.frNumber ?? frId} (id ${frId}) · source ${input.sourceKey} (${sourceId})`,
-      `**step** ${status.step}${status.paused ? ' · **PAUSED**' : ''}${status.overdue ? ' · **OVERDUE**' : ''}`,
-      status.decision ? `**decision** ${status.decision.kind}` : '',
-      status.outcome ? `**outcome** ${status.outcome}` : '',
-      status.shipments.length
-        ? `**shipments** ${status.shipments.map((s) => `${s.trackingNumber} (${s.status})`).join(', ')}`
+      `**FR** ${s.frNumber ?? s.frId} (id ${s.frId}) · source ${this.input.sourceKey} (${s.sourceId})`,
+      `**step** ${s.step}${s.paused ? ' · **PAUSED**' : ''}${s.overdue ? ' · **OVERDUE**' : ''}`,
+      s.decision ? `**decision** ${s.decision.kind}` : '',
+      s.outcome ? `**outcome** ${s.outcome}` : '',
+      s.shipments.length
+        ? `**shipments** ${s.shipments.map((x) => `${x.trackingNumber} (${x.status})`).join(', ')}`
         : '',
-      status.lastError ? `**last error** ${status.lastError}` : '',
+      s.lastError ? `**last error** ${s.lastError}` : '',
       extra ?? '',
     ];
     setCurrentDetails(lines.filter(Boolean).join('\n\n'));
   }
 
-  // ---- operator controls ------------------------------------------------------------------------------
-  setHandler(statusQuery, () => status);
-  setHandler(pauseSignal, (req) => {
-    if (status.outcome) return refuse(`pause ignored: FR already finished (${status.outcome})`);
-    status.paused = true;
-    log.info('paused by operator', {
-      frId,
-      sourceId,
-      reason: typeof req?.reason === 'string' ? req.reason : undefined,
-    });
-    refreshDetails();
-  });
-  setHandler(resumeSignal, () => {
-    status.paused = false;
-    log.info('resumed by operator', { frId, sourceId });
-    refreshDetails();
-  });
-  setHandler(failSignal, (req) => {
-    const reason = typeof req?.reason === 'string' ? req.reason.trim() : '';
-    if (!reason)
-      return refuse('fail refused: send {"reason": "<why>"} with a non-empty reason; nothing changed');
-    if (status.outcome) return refuse(`fail refused: FR already finished (${status.outcome})`);
-    if (claimed) {
-      return refuse(
-        'fail refused: the FR is already acknowledged in Flxpoint, which allows processing-failed only from ' +
-          'Processing/Processed; send the cancel signal to cancel the unshipped quantities instead',
-      );
-    }
-    failRequest = { reason: reason.slice(0, 500) };
-    interruptibleScope?.cancel();
-  });
-  setHandler(cancelSignal, (req) => {
-    if (status.outcome) return refuse(`cancel refused: FR already finished (${status.outcome})`);
-    if (req !== undefined && (typeof req !== 'object' || req === null)) {
-      return refuse('cancel refused: the argument must be omitted or {"reason": "<why>"}; nothing changed');
-    }
-    cancelRequest = {
-      reason:
-        typeof req?.reason === 'string' && req.reason.trim() ? req.reason.trim() : 'cancelled by operator',
-    };
-    interruptibleScope?.cancel();
-  });
-
-  function acceptShipment(raw: ShipmentRecord): AddShipmentResult {
-    const trackingNumber = raw.trackingNumber.trim();
-    if (status.shipments.some((s) => s.trackingNumber === trackingNumber && s.status !== 'rejected')) {
-      return { trackingNumber, status: 'duplicate' };
-    }
-    const record: ShipmentRecord = {
-      trackingNumber,
-      items: raw.items.map((i) => ({ id: i.id, quantity: i.quantity })),
-      ...(raw.carrier ? { carrier: raw.carrier } : {}),
-      ...(raw.method ? { method: raw.method } : {}),
-      ...(raw.shippedAt ? { shippedAt: raw.shippedAt } : {}),
-      ...(raw.trackingUrl ? { trackingUrl: raw.trackingUrl } : {}),
-    };
-    pending.push(record);
-    status.shipments.push({ trackingNumber, status: 'pending', record });
-    refreshDetails();
-    return { trackingNumber, status: 'accepted' };
+  private refuse(message: string): void {
+    this.status.refusals.push(message);
+    if (this.status.refusals.length > 20) this.status.refusals.shift();
+    log.warn(message, this.logTags());
   }
 
-  /** Why a shipment cannot be taken now, or [] when it can. A repeat of a known tracking number is fine. */
-  function shipmentRefusal(raw: unknown): string[] {
-    if (status.outcome && status.outcome !== null)
-      return [`FR ${frId} is finished (${status.outcome}); no more shipments`];
-    if (status.decision && (status.decision.kind === 'reject' || status.decision.kind === 'fail')) {
-      return [
-        `FR ${frId} was ${status.decision.kind === 'reject' ? 'rejected' : 'failed'}; it takes no shipments`,
-      ];
-    }
-    if (failRequest || cancelRequest)
-      return [`FR ${frId} is being ${failRequest ? 'failed' : 'cancelled'}; no more shipments`];
-    const tn = (raw as { trackingNumber?: unknown } | null)?.trackingNumber;
-    if (
-      typeof tn === 'string' &&
-      status.shipments.some((s) => s.trackingNumber === tn.trim() && s.status !== 'rejected')
-    ) {
-      return [];
-    }
-    if (status.items.length === 0) return [`FR ${frId} has not been fetched yet; retry in a moment`];
-    return shipmentProblems(raw, status.items, pending);
+  private logTags(): { frId: number; sourceId: number } {
+    return { frId: this.input.frId, sourceId: this.input.sourceId };
   }
-
-  setHandler(addShipmentUpdate, (raw) => acceptShipment(raw), {
-    validator: (raw) => {
-      const problems = shipmentRefusal(raw);
-      if (problems.length) throw new Error(`shipment rejected: ${problems.join('; ')}`);
-    },
-  });
-  setHandler(shipmentSignal, (raw) => {
-    const problems = shipmentRefusal(raw);
-    if (problems.length) return refuse(`shipment signal refused: ${problems.join('; ')}`);
-    acceptShipment(raw);
-  });
-
-  // ---- helpers ----------------------------------------------------------------------------------------
-  async function holdWhilePaused(): Promise<void> {
-    if (!status.paused) return;
-    refreshDetails();
-    await condition(() => !status.paused || failRequest !== null || cancelRequest !== null);
-  }
-
-  /** Runs a step that an operator's fail/cancel may cut short (nothing external has happened yet). */
-  async function interruptible<T>(fn: () => Promise<T>): Promise<T | typeof INTERRUPTED> {
-    if (failRequest || cancelRequest) return INTERRUPTED;
-    const scope = new CancellationScope();
-    interruptibleScope = scope;
-    try {
-      return await scope.run(fn);
-    } catch (err) {
-      if (isCancellation(err) && (failRequest || cancelRequest)) return INTERRUPTED;
-      throw err;
-    } finally {
-      interruptibleScope = null;
-    }
-  }
-
-  async function finish(outcome: FrOutcome): Promise<FrStatus> {
-    status.outcome = outcome;
-    meter
-      .createCounter('flxpoint_fr_finished', 'frs', 'FR workflows finished, by outcome')
-      .add(1, { outcome });
-    setStep('done');
-    await local.recordFrOutcome({ sourceKey: input.sourceKey, sourceId, frId, outcome });
-    log.info('FR finished', { frId, sourceId, outcome });
-    // Let a running update/signal handler answer before the workflow closes.
-    await condition(allHandlersFinished);
-    return status;
-  }
-
-  /** Asks Flxpoint why a 4xx happened: an FR cancelled or voided upstream ends as such. */
-  async function upstreamTerminal(): Promise<boolean> {
-    try {
-      const fr = await api.fetchFulfillmentRequest({ frId });
-      return TERMINAL_UPSTREAM.has(fr.statusHandle ?? '');
-    } catch (err) {
-      if (flxpointErrorType(err) === 'not_found') return true;
-      throw err;
-    }
-  }
-
-  async function markFailed(reason: string, kind: 'decision' | 'operator'): Promise<FrStatus> {
-    await holdWhilePaused();
-    setStep('failing');
-    try {
-      await api.markFulfillmentRequestFailed({ frId, reason });
-      log.info('marked processing-failed', { frId, sourceId, by: kind });
-      return await finish('processing_failed');
-    } catch (err) {
-      if (!isNonRetryable(err)) throw err;
-      status.lastError = failureMessage(err);
-      refuse(`processing-failed refused by Flxpoint: ${status.lastError}`);
-      if (await upstreamTerminal()) return finish('cancelled_upstream');
-      return finish('processing_failed_refused');
-    }
-  }
-
-  async function adjust(
-    body: Parameters<typeof api.adjustFulfillmentRequest>[0]['body'],
-  ): Promise<FulfillmentRequestSnapshot | 'refused'> {
-    try {
-      return await api.adjustFulfillmentRequest({ frId, body });
-    } catch (err) {
-      if (!isNonRetryable(err)) throw err;
-      status.lastError = failureMessage(err);
-      log.warn('adjust refused by Flxpoint; not retrying', { frId, sourceId, error: status.lastError });
-      return 'refused';
-    }
-  }
-
-  // ---- 1. fetch -----------------------------------------------------------------------------------------
-  setStep('fetching');
-  await holdWhilePaused();
-  let fr: FulfillmentRequestSnapshot | typeof INTERRUPTED;
-  try {
-    fr = await interruptible(() => api.fetchFulfillmentRequest({ frId }));
-  } catch (err) {
-    if (flxpointErrorType(err) === 'not_found') return finish('not_found');
-    throw err;
-  }
-  if (fr !== INTERRUPTED) {
-    status.frNumber = (fr.fulfillmentRequestNumber as string | null | undefined) ?? status.frNumber;
-    status.items = ledgerFromFr(fr);
-    if (TERMINAL_UPSTREAM.has(fr.statusHandle ?? '')) return finish('cancelled_upstream');
-    if (fr.statusHandle === 'processing_error') return finish('processing_failed');
-  }
-  if (failRequest && fr === INTERRUPTED)
-    return markFailed((failRequest as { reason: string }).reason, 'operator');
-  if (fr === INTERRUPTED) {
-    // Cancelled before we even read the FR: read it now (not interruptible) so the adjust can name items.
-    fr = await api.fetchFulfillmentRequest({ frId });
-    status.items = ledgerFromFr(fr);
-  }
-  const snapshot = fr;
-
-  // ---- 2. handler ---------------------------------------------------------------------------------------
-  let decision: HandlerDecision;
-  if (failRequest) return markFailed((failRequest as { reason: string }).reason, 'operator');
-  if (cancelRequest) {
-    decision = {
-      kind: 'reject',
-      reason: (cancelRequest as { reason: string }).reason,
-      killOrFillType: 'fill',
-    };
-  } else {
-    await holdWhilePaused();
-    setStep('handling');
-    try {
-      const d = await interruptible(() =>
-        local.decideFulfillmentRequest({
-          sourceKey: input.sourceKey,
-          sourceId,
-          workflowId: workflowInfo().workflowId,
-          fr: snapshot,
-        }),
-      );
-      if (d === INTERRUPTED) {
-        if (failRequest) return markFailed((failRequest as { reason: string }).reason, 'operator');
-        decision = {
-          kind: 'reject',
-          reason: (cancelRequest as { reason: string } | null)?.reason ?? 'cancelled by operator',
-          killOrFillType: 'fill',
-        };
-      } else {
-        decision = d;
-      }
-    } catch (err) {
-      if (failureType(err) !== 'HandlerRejected') throw err;
-      status.lastError = failureMessage(err);
-      decision = { kind: 'fail', reason: status.lastError.slice(0, 500) };
-    }
-  }
-
-  // ---- 3. commit (local, idempotent; nothing is acknowledged before this) ------------------------------
-  await holdWhilePaused();
-  setStep('committing');
-  const committed = await local.commitFulfillmentRequest({
-    sourceId,
-    frId,
-    frNumber: status.frNumber,
-    workflowId: workflowInfo().workflowId,
-    fr: snapshot,
-    decision,
-  });
-  // On a replay after a crash the store answers with the decision stored first: that one is binding.
-  decision = committed.decision;
-  status.decision = decision;
-  refreshDetails();
-
-  // ---- 4. tell Flxpoint ---------------------------------------------------------------------------------
-  if (failRequest) return markFailed((failRequest as { reason: string }).reason, 'operator');
-  if (decision.kind === 'fail') return markFailed(decision.reason, 'decision');
-  await holdWhilePaused();
-  if (failRequest) return markFailed((failRequest as { reason: string }).reason, 'operator');
-
-  const operatorCancel = cancelRequest !== null;
-  if (decision.kind === 'accept' && !operatorCancel) {
-    setStep('acknowledging');
-    try {
-      const res = await api.acknowledgeFulfillmentRequest({ frId });
-      // "Already acknowledged" (a retry whose first answer was lost, or someone else) is success.
-      log.info('acknowledged in Flxpoint', {
-        frId,
-        sourceId,
-        alreadyAcknowledged: res === 'already_acknowledged',
-      });
-      status.items = status.items.map((i) => ({ ...i, acknowledged: i.acknowledged + openQuantity(i) }));
-    } catch (err) {
-      if (!isNonRetryable(err)) throw err;
-      status.lastError = failureMessage(err);
-      log.warn('acknowledge refused by Flxpoint; not retrying', { frId, sourceId, error: status.lastError });
-      return finish((await upstreamTerminal()) ? 'cancelled_upstream' : 'acknowledge_refused');
-    }
-    claimed = true;
-    meter.createCounter('flxpoint_fr_acknowledged', 'frs', 'FRs acknowledged in full in Flxpoint').add(1);
-    await local.recordFrOutcome({
-      sourceKey: input.sourceKey,
-      sourceId,
-      frId,
-      outcome: 'acknowledged',
-    });
-  } else {
-    setStep('adjusting');
-    const body =
-      decision.kind === 'partial' && !operatorCancel
-        ? {
-            killOrFillType: decision.killOrFillType,
-            items: status.items.map((i) => {
-              const want =
-                decision.kind === 'partial'
-                  ? (decision.items.find((d) => d.id === i.id)?.acknowledgedQuantity ?? 0)
-                  : 0;
-              const ack = Math.min(openQuantity(i), want);
-              return {
-                id: i.id,
-                acknowledgedQuantity: i.acknowledged + ack,
-                cancelledQuantity: i.cancelled + openQuantity(i) - ack,
-              };
-            }),
-          }
-        : {
-            killOrFillType: decision.kind === 'reject' ? decision.killOrFillType : ('fill' as const),
-            items: status.items.map((i) => ({
-              id: i.id,
-              acknowledgedQuantity: i.acknowledged,
-              cancelledQuantity: i.cancelled + openQuantity(i),
-            })),
-          };
-    const adjusted = await adjust(body);
-    if (adjusted === 'refused')
-      return finish((await upstreamTerminal()) ? 'cancelled_upstream' : 'acknowledge_refused');
-    status.items = ledgerFromFr(adjusted);
-    claimed = true;
-    if (operatorCancel) return finish('cancelled_by_operator');
-    // A partial decision that acknowledged nothing is a reject in Flxpoint's eyes (the FR is Canceled).
-    if (decision.kind === 'reject' || status.items.every((i) => i.acknowledged === 0))
-      return finish('rejected');
-    await local.recordFrOutcome({
-      sourceKey: input.sourceKey,
-      sourceId,
-      frId,
-      outcome: 'adjusted',
-    });
-  }
-
-  // ---- 5. shipments -------------------------------------------------------------------------------------
-  const deadline = workflowInfo().startTime.getTime() + input.settings.shipmentDeadlineMs;
-  setStep('awaiting_shipment');
-  while (!fullyResolved(status.items)) {
-    if (pending.length === 0 && cancelRequest === null) {
-      const left = deadline - Date.now();
-      const arrived =
-        !status.overdue && left > 0
-          ? await condition(() => pending.length > 0 || cancelRequest !== null, left)
-          : (await condition(() => pending.length > 0 || cancelRequest !== null), true);
-      if (!arrived) {
-        status.overdue = true;
-        log.warn('shipment deadline passed; still waiting', { frId, sourceId });
-        setStep('awaiting_shipment');
-        continue;
-      }
-    }
-    await holdWhilePaused();
-    if (cancelRequest) {
-      setStep('cancelling');
-      const adjusted = await adjust({
-        killOrFillType: 'fill',
-        items: status.items
-          .filter((i) => unshippedQuantity(i) > 0)
-          .map((i) => ({
-            id: i.id,
-            acknowledgedQuantity: i.shipped,
-            cancelledQuantity: i.cancelled + unshippedQuantity(i),
-          })),
-      });
-      if (adjusted === 'refused') {
-        refuse(`cancel refused by Flxpoint: ${status.lastError}`);
-        cancelRequest = null;
-        setStep('awaiting_shipment');
-        continue;
-      }
-      status.items = ledgerFromFr(adjusted);
-      for (const s of status.shipments) if (s.status === 'pending') s.status = 'rejected';
-      pending.length = 0;
-      return finish('cancelled_by_operator');
-    }
-    const next = pending[0];
-    if (!next) continue;
-    setStep('creating_shipment', `creating shipment ${next.trackingNumber}`);
-    const entry = status.shipments.find(
-      (s) => s.trackingNumber === next.trackingNumber && s.status === 'pending',
-    )!;
-    const problems = shipmentProblems(next, status.items, []);
-    if (problems.length) {
-      entry.status = 'rejected';
-      entry.error = problems.join('; ');
-      refuse(`shipment ${next.trackingNumber} dropped: ${entry.error}`);
-    } else {
-      try {
-        const created = await api.createShipment({ frId, sourceId, shipment: next });
-        entry.status = created.duplicate ? 'duplicate' : 'created';
-        entry.flxpointShipmentId = created.shipmentId;
-        status.items = applyShipment(status.items, next);
-        await local.recordShipment({
-          sourceId,
-          frId,
-          shipment: next,
-          flxpointShipmentId: created.shipmentId,
-        });
-      } catch (err) {
-        if (!isNonRetryable(err)) throw err;
-        entry.status = 'rejected';
-        entry.error = failureMessage(err);
-        status.lastError = entry.error;
-        refuse(`shipment ${next.trackingNumber} refused by Flxpoint: ${entry.error}`);
-      }
-    }
-    pending.shift();
-    setStep('awaiting_shipment');
-  }
-  return finish(decision.kind === 'partial' ? 'adjusted_and_shipped' : 'acknowledged_and_shipped');
-}
-
-// ---- failure inspection (ActivityFailure → ApplicationFailure chain) ------------------------------------
-function rootApplicationFailure(err: unknown): ApplicationFailure | undefined {
-  let e: unknown = err;
-  for (let i = 0; i < 5 && e; i++) {
-    if (e instanceof ApplicationFailure) return e;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-function failureType(err: unknown): string | undefined {
-  return rootApplicationFailure(err)?.type ?? undefined;
-}
-function flxpointErrorType(err: unknown): string | undefined {
-  const t = failureType(err);
-  return t?.startsWith('Flxpoint.') ? t.slice('Flxpoint.'.length) : undefined;
-}
-function isNonRetryable(err: unknown): boolean {
-  return rootApplicationFailure(err)?.nonRetryable === true;
-}
-function failureMessage(err: unknown): string {
-  return (rootApplicationFailure(err)?.message ?? (err as Error)?.message ?? String(err)).slice(0, 500);
 }

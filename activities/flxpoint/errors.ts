@@ -1,24 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { flxpointFailureType, type FlxpointErrorKind } from '../../common/failure-types';
 
 // The one place that decides what a Flxpoint answer means. Activities never inspect status codes
 // themselves: they throw what the client throws, and `toApplicationFailure` turns it into the failure
 // Temporal's retry policy acts on. Flxpoint documents no error body schema for any 4xx, so bodies are read
 // as text and matched by substring only.
 
-export type FlxpointErrorKind =
-  | 'bad_request'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'invalid_transition'
-  | 'already_acknowledged'
-  | 'duplicate_tracking_number'
-  | 'rate_limited'
-  | 'server_error'
-  | 'timeout'
-  | 'network'
-  | 'malformed_response';
+export type { FlxpointErrorKind };
 
 const RETRYABLE_KINDS: ReadonlySet<FlxpointErrorKind> = new Set<FlxpointErrorKind>([
   'rate_limited',
@@ -210,7 +198,7 @@ export function toApplicationFailure(err: unknown): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof FlxpointError) {
     return ApplicationFailure.create({
-      type: `Flxpoint.${err.kind}`,
+      type: flxpointFailureType(err.kind),
       message: err.message,
       nonRetryable: !err.retryable,
       details: [{ kind: err.kind, status: err.status, method: err.method, path: err.path }],
@@ -221,7 +209,7 @@ export function toApplicationFailure(err: unknown): ApplicationFailure {
   }
   const message = err instanceof Error ? err.message : String(err);
   return ApplicationFailure.create({
-    type: 'Flxpoint.unexpected',
+    type: flxpointFailureType('unexpected'),
     message: `Unexpected error around a Flxpoint call: ${message}`,
     nonRetryable: false,
     ...(err instanceof Error ? { cause: err } : {}),

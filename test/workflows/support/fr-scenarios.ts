@@ -134,6 +134,57 @@ export const FR_SCENARIOS: FrScenario[] = [
     },
   },
   {
+    // The shipment is checked and normalised by common/shipment.ts before the FR takes it.
+    name: 'fr-shipment-normalised',
+    fakes: () => ({}),
+    async drive({ handle }) {
+      await awaiting(handle);
+      const refused = await handle
+        .executeUpdate(addShipmentUpdate, {
+          args: [
+            {
+              trackingNumber: 'TN-JS',
+              trackingUrl: 'javascript:alert(1)',
+              items: [{ id: 71, quantity: 2 }],
+            },
+          ],
+        })
+        .catch((e: { cause?: Error }) => e.cause?.message);
+      expect(refused).toMatch(/trackingUrl must be an http\(s\) URL/);
+      // A bad signal is refused and logged; nothing changes.
+      await handle.signal(shipmentSignal, { trackingNumber: '  ', items: [] });
+      await until(handle, 'signal refused', (s) => s.refusals.length === 1);
+      expect(
+        await handle.executeUpdate(addShipmentUpdate, {
+          args: [
+            {
+              trackingNumber: '  TN-OK  ',
+              carrier: ' UPS ',
+              trackingUrl: 'https://track.example/TN-OK',
+              items: [
+                { id: 71, quantity: 2 },
+                { id: 72, quantity: 1 },
+              ],
+            },
+          ],
+        }),
+      ).toEqual({ trackingNumber: 'TN-OK', status: 'accepted' });
+    },
+    outcome: 'acknowledged_and_shipped',
+    check(status, calls) {
+      expect(status!.refusals[0]).toMatch(/shipment signal refused: trackingNumber must not be empty/);
+      expect(inputsOf(calls, 'createShipment')[0]!.shipment).toEqual({
+        trackingNumber: 'TN-OK',
+        carrier: 'UPS',
+        trackingUrl: 'https://track.example/TN-OK',
+        items: [
+          { id: 71, quantity: 2 },
+          { id: 72, quantity: 1 },
+        ],
+      });
+    },
+  },
+  {
     name: 'fr-accept-ship-in-parts',
     fakes: () => {
       let n = 0;
@@ -242,6 +293,47 @@ export const FR_SCENARIOS: FrScenario[] = [
         [1, 1, 1],
         [0, 0, 1],
       ]);
+    },
+  },
+  {
+    // Voided units are closed: neither acknowledged nor cancelled by the adjust, nor waited for.
+    name: 'fr-partial-voided',
+    fakes: () => ({
+      fr: sampleFr({
+        fulfillmentRequestItems: [
+          { id: 71, sku: 'A', quantity: 3, acknowledgedQuantity: 0, canceledQuantity: 0, voidedQuantity: 1 },
+          { id: 72, sku: 'B', quantity: 1, acknowledgedQuantity: 0, canceledQuantity: 0 },
+        ],
+      }),
+      pipeline: {
+        async decideFulfillmentRequest() {
+          return { kind: 'partial', items: [{ id: 71, acknowledgedQuantity: 1 }], killOrFillType: 'fill' };
+        },
+      },
+    }),
+    async drive({ handle }) {
+      await awaiting(handle);
+      // One unit acknowledged, one cancelled, one voided: one left to ship.
+      const refused = await handle
+        .executeUpdate(addShipmentUpdate, {
+          args: [{ trackingNumber: 'TN-V', items: [{ id: 71, quantity: 2 }] }],
+        })
+        .catch((e: { cause?: Error }) => e.cause?.message);
+      expect(refused).toMatch(/only 1 remain/);
+      await handle.executeUpdate(addShipmentUpdate, {
+        args: [{ trackingNumber: 'TN-V', items: [{ id: 71, quantity: 1 }] }],
+      });
+    },
+    outcome: 'adjusted_and_shipped',
+    check(status, calls) {
+      expect(inputsOf(calls, 'adjustFulfillmentRequest')[0]!.body).toEqual({
+        killOrFillType: 'fill',
+        items: [
+          { id: 71, acknowledgedQuantity: 1, cancelledQuantity: 1 },
+          { id: 72, acknowledgedQuantity: 0, cancelledQuantity: 1 },
+        ],
+      });
+      expect(status!.items[0]).toMatchObject({ acknowledged: 1, cancelled: 1, voided: 1, shipped: 1 });
     },
   },
   {

@@ -1,0 +1,39 @@
+// The failure types activities throw (ApplicationFailure.type) and workflows branch on, defined once.
+// Sandbox-safe (no Node, no zod): imported by workflows/, activities/ and handlers/ alike, so a type is
+// never spelled by hand or matched by a string prefix in more than one place.
+
+/** What a Flxpoint answer meant (activities/flxpoint/errors.ts decides; workflows read it back). */
+export type FlxpointErrorKind =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'invalid_transition'
+  | 'already_acknowledged'
+  | 'duplicate_tracking_number'
+  | 'rate_limited'
+  | 'server_error'
+  | 'timeout'
+  | 'network'
+  | 'malformed_response';
+
+/** Anything around a Flxpoint call that is not a classified answer (a bug shows up, retryable). */
+export type FlxpointFailureKind = FlxpointErrorKind | 'unexpected';
+
+const FLXPOINT_PREFIX = 'Flxpoint.';
+
+/** `Flxpoint.<kind>`: the ApplicationFailure type of a Flxpoint failure. */
+export function flxpointFailureType(kind: FlxpointFailureKind): `Flxpoint.${FlxpointFailureKind}` {
+  return `${FLXPOINT_PREFIX}${kind}`;
+}
+
+/** The Flxpoint kind of a failure type, or undefined when it is not a Flxpoint failure. */
+export function flxpointKindOf(type: string | null | undefined): FlxpointFailureKind | undefined {
+  return type?.startsWith(FLXPOINT_PREFIX)
+    ? (type.slice(FLXPOINT_PREFIX.length) as FlxpointFailureKind)
+    : undefined;
+}
+
+/** The handler said a definite "no" (or returned an invalid decision): non-retryable, processing-failed. */
+export const HANDLER_REJECTED = 'HandlerRejected';
