@@ -171,6 +171,9 @@ async function main(): Promise<void> {
       port: Number(env.SIMULATOR_PORT ?? 8787),
       host: '127.0.0.1',
       seed: { count: Number(env.DEMO_FR_COUNT ?? 25), itemsPerFr: 2 },
+      // The dev server keeps its state across runs and FR workflow ids are deterministic, so each run's FRs
+      // take a fresh id range (seconds since the epoch × 100) instead of colliding with the last run's.
+      firstFrId: Math.floor(Date.now() / 1000) * 100,
     });
     const rate = Number(env.DEMO_NEW_FRS_PER_MINUTE ?? 2);
     if (rate > 0) sim.state.startGenerator({ ratePerSec: rate / 60 });

@@ -39,6 +39,8 @@ Serves a simulated Flxpoint API (and its admin API under /__admin/) for local ru
   --fault-truncate <fraction>   fraction of bodies truncated
   --fault-schema <fraction>     fraction of bodies with one schema-breaking FR
   --generate-rate <n>        create n new FRs per second continuously
+  --first-fr-id <n>          id of the first FR (default 1; use a fresh range after a restart that
+                             keeps Temporal's state)
   --inventory-count <n>      catalog of the first token's source: n SKUs (SKU-000001…) (default 0)
   --fault-item-failure <fraction> fraction of inventory items failing inside a 2xx answer
   --no-admin                 do not serve /__admin/
@@ -87,6 +89,7 @@ export function parseCliArgs(argv: string[]): CliConfig {
         'fault-schema': { type: 'string' },
         'generate-rate': { type: 'string' },
         'inventory-count': { type: 'string' },
+        'first-fr-id': { type: 'string' },
         'fault-item-failure': { type: 'string' },
         admin: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -212,6 +215,8 @@ export function parseCliArgs(argv: string[]): CliConfig {
   if (schema) rule.schemaBreak = schema;
   const itemFailure = fraction('fault-item-failure', v['fault-item-failure']);
   if (itemFailure) rule.itemFailure = itemFailure;
+  const firstFrId = int('first-fr-id', v['first-fr-id'], 1, 2 ** 50);
+  if (firstFrId !== undefined) options.firstFrId = firstFrId;
   const inventoryCount = int('inventory-count', v['inventory-count'], 0, 1_000_000);
   if (inventoryCount) {
     const firstSource = options.tokens ? Object.values(options.tokens)[0] : 1001;

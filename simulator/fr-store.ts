@@ -37,6 +37,8 @@ export interface StoreOptions {
   defaultSourceId: number;
   /** What `cancelUnacknowledgedItemQuantity: null` means: the source's saved setting. */
   sourceCancelsUnacknowledged: boolean;
+  /** Id of the first FR created (default 1). */
+  firstFrId?: number;
 }
 
 export interface OrderCursorsMs {
@@ -78,7 +80,9 @@ export class FrStore {
   private nextShipmentItemId = 1;
   private nextAddressId = 1;
 
-  constructor(private readonly opts: StoreOptions) {}
+  constructor(private readonly opts: StoreOptions) {
+    this.nextFrId = opts.firstFrId ?? 1;
+  }
 
   get size(): number {
     return this.frs.size;

@@ -60,6 +60,11 @@ export interface SimulatorOptions extends Partial<SimulatorBehavior> {
   faults?: FaultConfig;
   /** Serve `/__admin/` (default true). Off, those paths answer 404 like any unknown path. */
   admin?: boolean;
+  /**
+   * Id of the first FR (default 1). A simulator restarted against a Temporal that kept its state must not
+   * hand out ids it used before: FR workflow ids (`fr:<sourceId>:<frId>`) are deterministic.
+   */
+  firstFrId?: number;
   /** Catalog created at start (and again on admin reset): one parent with one variant per SKU. */
   inventory?: InventorySeed | InventorySeed[];
 }

@@ -67,6 +67,7 @@ export class SimulatorState {
       rng: new Rng(this.randomSeed),
       defaultSourceId: this.tokens.values().next().value!,
       sourceCancelsUnacknowledged: this.behaviorNow.sourceCancelsUnacknowledged,
+      ...(this.opts.firstFrId !== undefined ? { firstFrId: this.opts.firstFrId } : {}),
     });
     const seeds =
       this.opts.seed === undefined ? [] : Array.isArray(this.opts.seed) ? this.opts.seed : [this.opts.seed];

@@ -106,3 +106,15 @@ describe('simulator readings where the docs are silent', () => {
     await expect(start({ listDialects: [] })).rejects.toThrow(/listDialects/);
   });
 });
+
+describe('simulator restarted beside a Temporal that kept its state', () => {
+  it('hands out FR ids from firstFrId, so a new run never reuses an earlier run id', async () => {
+    const s = await start({ firstFrId: 176_400_000_000 });
+    const ids = s.state.store
+      .list(1001, new Set(['processing', 'processed'] as const), 1, 10)
+      .map((f) => f.id);
+    expect(ids).toEqual([176_400_000_000, 176_400_000_001, 176_400_000_002]);
+    const res = await call(s, 'GET', `/fulfillment-requests/${ids[2]}`);
+    expect(res.status).toBe(200);
+  });
+});
