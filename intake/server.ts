@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { intakeApp, type IntakeAppOptions } from './app';
 
 // Startup of the shipment intake: the fastify instance (logger, timeouts, graceful close) and listening.
-// What it answers is composed in intake/app.ts (POST /shipments, and GET '/healthz' for the Kubernetes
+// What it answers is composed in intake/app.ts (POST /shipments, and GET /healthz for the Kubernetes
 // probes in deploy/k8s/intake.yaml); the process around it (config, signals, exit codes) is intake/main.ts.
 
 export interface IntakeServerOptions extends IntakeAppOptions {

@@ -114,7 +114,7 @@ describe('Kubernetes manifests', () => {
     expect(Number(envOf('flxpoint-intake').INTAKE_PORT)).toBe(DEFAULT_INTAKE_PORT);
     expect(intake.ports[0].containerPort).toBe(DEFAULT_INTAKE_PORT);
     expect(intake.readinessProbe.httpGet.path).toBe('/healthz');
-    expect(read('intake/server.ts')).toContain(`'/healthz'`);
+    expect(read('intake/app.ts')).toContain(`'/healthz'`);
     const codec = find('Deployment', 'flxpoint-codec-server').spec.template.spec.containers[0];
     expect(Number(envOf('flxpoint-codec-server').CODEC_PORT)).toBe(codec.ports[0].containerPort);
     expect(codec.ports[0].containerPort).toBe(DEFAULT_CODEC_PORT);
