@@ -48,10 +48,16 @@ export default tseslint.config(
     },
   },
   { files: ['worker/**/*.ts'], rules: layerRules('client', 'intake') },
-  { files: ['intake/**/*.ts'], rules: layerRules('client') },
+  { files: ['intake/**/*.ts'], rules: layerRules('client', 'worker') },
   { files: ['codec/**/*.ts'], rules: layerRules('client', 'worker', 'intake') },
   {
-    files: ['common/**/*.ts', 'activities/**/*.ts', 'store/**/*.ts', 'handlers/**/*.ts'],
+    files: [
+      'common/**/*.ts',
+      'activities/**/*.ts',
+      'store/**/*.ts',
+      'handlers/**/*.ts',
+      'stock-sources/**/*.ts',
+    ],
     rules: layerRules('client', 'worker', 'intake'),
   },
   {

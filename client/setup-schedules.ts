@@ -1,5 +1,5 @@
 import { loadConfigOrExit } from '../common/config';
-import { createLogger } from '../worker/logging';
+import { createLogger } from '../common/logging';
 import { ensureSchedules } from '../common/poll-schedule';
 
 // One-shot (Kubernetes Job `flxpoint-setup-schedules`, `npm run schedules`): creates or updates the

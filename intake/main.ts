@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { ConfigError } from '../worker/config';
-import { createLogger } from '../worker/logging';
+import { ConfigError } from '../common/config';
+import { createLogger } from '../common/logging';
 import { connectTemporalClient } from '../common/temporal-client';
 import { loadIntakeConfig } from './config';
 import { startIntakeServer } from './server';

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { loadConfigOrExit } from './config';
-import { createLogger, installRuntime } from './logging';
+import { createLogger } from '../common/logging';
+import { installRuntime } from './logging';
 import { startWorkerApp } from './app';
 import { chooseWorkflowCode } from './workflow-code';
 

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, parseLogFormat } from '../../worker/logging';
+import { createLogger, parseLogFormat } from '../../common/logging';
 
 // Logs are JSON lines for machines (a pipe, a file, a container log) and readable lines in a terminal.
 
