@@ -1,7 +1,7 @@
 import { type Command } from 'commander';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { ShipmentRecord } from '../../common/domain';
 import { frWorkflowId } from '../../common/ids';
+import { normalizeShipment } from '../../common/shipment';
 import { addShipmentUpdate } from '../../workflows/definitions';
 import { action } from './context';
 import { isoDate, nonEmpty, positiveInt, shipmentItem, url, type ShipmentItemArg } from './args';
@@ -39,14 +39,18 @@ export function frsShipCommand(frs: Command): void {
       action(async (ctx, sourceId: number, frId: number, opts: ShipOptions) => {
         if (opts.item.length === 0)
           throw usageError('give at least one --item <itemId:qty>, e.g. --item 17:2');
-        const record: ShipmentRecord = {
+        // The same check the intake and the workflow apply (common/shipment.ts): refused here, before
+        // anything is sent, with every problem listed.
+        const check = normalizeShipment({
           trackingNumber: opts.tracking,
           items: opts.item,
-          ...(opts.carrier ? { carrier: opts.carrier } : {}),
-          ...(opts.method ? { method: opts.method } : {}),
-          ...(opts.shippedAt ? { shippedAt: opts.shippedAt.toISOString() } : {}),
-          ...(opts.trackingUrl ? { trackingUrl: opts.trackingUrl } : {}),
-        };
+          carrier: opts.carrier,
+          method: opts.method,
+          shippedAt: opts.shippedAt?.toISOString(),
+          trackingUrl: opts.trackingUrl,
+        });
+        if (!check.ok) throw usageError(`invalid shipment: ${check.problems.join('; ')}`);
+        const record = check.shipment;
         const ref = { sourceId, frId };
         const handle = await runningFr(ctx, ref);
         const { connection } = await ctx.temporal();

@@ -163,10 +163,20 @@ describe('intake app (inject)', () => {
     expect(body.issues.map((i) => i.path).sort()).toEqual(
       ['', 'items.0.quantity', 'sourceId', 'trackingNumber'].sort(),
     );
-    expect(body.error).toMatch(/items\.0\.quantity: item quantity must be positive/);
+    expect(body.error).toMatch(/items\.0\.quantity: items\[0\]\.quantity must be a positive integer/);
     const notObject = await post('[1]');
     expect(notObject.statusCode).toBe(400);
     expect(notObject.json().error).toBe('invalid shipment: (body): the body must be a JSON object');
+    expect(calls).toHaveLength(0);
+  });
+
+  it('refuses what the FR workflow would refuse, by the same shared check (javascript: URL, oversized carrier)', async () => {
+    const script = await post(shipment({ trackingUrl: 'javascript:alert(1)' }));
+    expect(script.statusCode).toBe(400);
+    expect(script.json().error).toMatch(/trackingUrl: trackingUrl must be an http\(s\) URL/);
+    const long = await post(shipment({ carrier: 'C'.repeat(201) }));
+    expect(long.statusCode).toBe(400);
+    expect(long.json().error).toMatch(/carrier: carrier: at most 200 characters/);
     expect(calls).toHaveLength(0);
   });
 
