@@ -44,6 +44,32 @@ async function ensureReadable(path: string): Promise<void> {
   }
 }
 
+/** One record of the file: its raw value, or why it is not even a record (bad JSON). */
+type FileRecord = { where: string; value: unknown } | { where: string; problem: string };
+
+/** Validates records and groups them into pages of `pageSize` valid rows (problems ride along). */
+async function* toPages(records: AsyncIterable<FileRecord>, pageSize: number): AsyncGenerator<RawPage> {
+  let page: RawPage = { rows: [], problems: [] };
+  for await (const rec of records) {
+    if ('problem' in rec) {
+      page.problems.push({ where: rec.where, problem: rec.problem });
+      continue;
+    }
+    const r = parseStockRow(rec.value, rec.where);
+    if ('row' in r) page.rows.push({ row: r.row, where: rec.where });
+    else page.problems.push(r.problem);
+    if (page.rows.length >= pageSize) {
+      yield page;
+      page = { rows: [], problems: [] };
+    }
+  }
+  if (page.rows.length > 0 || page.problems.length > 0) yield page;
+}
+
+function abortOn(ctx: StockReadContext, stream: { destroy(err: Error): unknown }): void {
+  ctx.signal?.addEventListener('abort', () => stream.destroy(new Error('aborted')), { once: true });
+}
+
 async function* readCsv(path: string, ctx: StockReadContext): AsyncGenerator<RawPage> {
   await ensureReadable(path);
   const parser = createReadStream(path).pipe(
@@ -57,51 +83,33 @@ async function* readCsv(path: string, ctx: StockReadContext): AsyncGenerator<Raw
       info: true,
     }),
   );
-  if (ctx.signal)
-    ctx.signal.addEventListener('abort', () => parser.destroy(new Error('aborted')), { once: true });
-  let page: RawPage = { rows: [], problems: [] };
-  for await (const { record, info } of parser as AsyncIterable<{
-    record: Record<string, string>;
-    info: { lines: number };
-  }>) {
-    const where = `line ${info.lines}`;
-    const r = parseStockRow(record, where);
-    if ('row' in r) page.rows.push({ row: r.row, where });
-    else page.problems.push(r.problem);
-    if (page.rows.length >= ctx.pageSize) {
-      yield page;
-      page = { rows: [], problems: [] };
+  abortOn(ctx, parser);
+  async function* records(): AsyncGenerator<FileRecord> {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
+      yield { where: `line ${info.lines}`, value: record };
     }
   }
-  if (page.rows.length > 0 || page.problems.length > 0) yield page;
+  yield* toPages(records(), ctx.pageSize);
 }
 
 async function* readJsonLines(path: string, ctx: StockReadContext): AsyncGenerator<RawPage> {
   await ensureReadable(path);
   const stream = createReadStream(path, { encoding: 'utf8' });
-  if (ctx.signal)
-    ctx.signal.addEventListener('abort', () => stream.destroy(new Error('aborted')), { once: true });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  let page: RawPage = { rows: [], problems: [] };
-  let n = 0;
-  for await (const line of lines) {
-    n++;
-    if (line.trim() === '') continue;
-    const where = `line ${n}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      page.problems.push({ where, problem: 'is not valid JSON' });
-      continue;
-    }
-    const r = parseStockRow(value, where);
-    if ('row' in r) page.rows.push({ row: r.row, where });
-    else page.problems.push(r.problem);
-    if (page.rows.length >= ctx.pageSize) {
-      yield page;
-      page = { rows: [], problems: [] };
+  abortOn(ctx, stream);
+  async function* records(): AsyncGenerator<FileRecord> {
+    let n = 0;
+    for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
+      n++;
+      if (line.trim() === '') continue;
+      try {
+        yield { where: `line ${n}`, value: JSON.parse(line) as unknown };
+      } catch {
+        yield { where: `line ${n}`, problem: 'is not valid JSON' };
+      }
     }
   }
-  if (page.rows.length > 0 || page.problems.length > 0) yield page;
+  yield* toPages(records(), ctx.pageSize);
 }
