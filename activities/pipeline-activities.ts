@@ -1,10 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FulfillmentRequestSnapshot, HandlerDecision, ShipmentRecord } from '../common/domain';
-import { HANDLER_REJECTED } from '../common/failure-types';
+import { HANDLER_REJECTED, LOCAL_STORE_REJECTED } from '../common/failure-types';
 import type { FrHandler } from '../handlers/types';
 import { HandlerRejectedError } from '../handlers/types';
 import { validateDecision } from '../handlers/decision-schema';
+import { StoreError } from '../store/errors';
 import type { FrStore } from '../store/types';
 
 // The integrator's side of the pipeline: the handler (ERP/WMS hand-off) and the local commit. These run
@@ -68,8 +69,12 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       fr: FulfillmentRequestSnapshot;
       decision: HandlerDecision;
     }): Promise<{ inserted: boolean; decision: HandlerDecision }> {
-      const res = await deps.store.commit(input);
-      return { inserted: res.inserted, decision: res.record.decision };
+      try {
+        const res = await deps.store.commit(input);
+        return { inserted: res.inserted, decision: res.record.decision };
+      } catch (err) {
+        throw storeFailure(err, input.frId);
+      }
     },
 
     async recordFrOutcome(input: {
@@ -78,7 +83,12 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       frId: number;
       outcome: string;
     }): Promise<void> {
-      await deps.store.recordOutcome(input.sourceId, input.frId, input.outcome);
+      try {
+        await deps.store.recordOutcome(input.sourceId, input.frId, input.outcome);
+      } catch (err) {
+        if (!isDataRefusal(err)) throw err;
+        skipRecord(err, input.frId);
+      }
       deps.onOutcome?.(input.outcome, input.sourceKey);
     },
 
@@ -88,15 +98,53 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       shipment: ShipmentRecord;
       flxpointShipmentId: number | null;
     }): Promise<{ inserted: boolean }> {
-      return deps.store.recordShipment({
-        sourceId: input.sourceId,
-        frId: input.frId,
-        trackingNumber: input.shipment.trackingNumber,
-        shipment: input.shipment,
-        flxpointShipmentId: input.flxpointShipmentId,
-      });
+      try {
+        return await deps.store.recordShipment({
+          sourceId: input.sourceId,
+          frId: input.frId,
+          trackingNumber: input.shipment.trackingNumber,
+          shipment: input.shipment,
+          flxpointShipmentId: input.flxpointShipmentId,
+        });
+      } catch (err) {
+        if (!isDataRefusal(err)) throw err;
+        skipRecord(err, input.frId);
+        return { inserted: false };
+      }
     },
   };
+}
+
+const isDataRefusal = (err: unknown): err is StoreError => err instanceof StoreError && err.deterministic;
+
+/**
+ * Outcomes and shipments are the local mirror of something Flxpoint already holds: failing the FR over a
+ * record the store refuses would be worse than the missing row. Logged (FR and problem, no data) at error
+ * level, so it is seen, and the FR goes on. (Text the store cannot hold is made storable first, so this is
+ * a safety net: store/storable.ts.)
+ */
+function skipRecord(err: StoreError, frId: number): void {
+  Context.current().log.error('local store refused a record; the FR goes on without it', {
+    frId,
+    error: err.message,
+  });
+}
+
+/**
+ * A store error as the commit reports it. The store already reduced it to the FR and the problem
+ * (store/errors.ts: no records in messages or logs). A refusal of the data itself is non-retryable, so no
+ * local step retries forever on something that cannot change; anything else is retried.
+ */
+function storeFailure(err: unknown, frId: number): unknown {
+  if (!(err instanceof StoreError)) return err;
+  if (!err.deterministic) return err;
+  return ApplicationFailure.create({
+    type: LOCAL_STORE_REJECTED,
+    nonRetryable: true,
+    message:
+      `${err.message}. The local store refuses this data on every attempt, so the step is not retried; ` +
+      `see docs/operations.md "Local store refused an FR" (FR ${frId})`,
+  });
 }
 
 export type PipelineActivities = ReturnType<typeof createPipelineActivities>;

@@ -18,8 +18,12 @@ export type FlxpointErrorKind =
   | 'network'
   | 'malformed_response';
 
-/** Anything around a Flxpoint call that is not a classified answer (a bug shows up, retryable). */
-export type FlxpointFailureKind = FlxpointErrorKind | 'unexpected';
+/**
+ * Anything around a Flxpoint call that is not a classified answer: `unexpected` (a bug shows up,
+ * retryable) and `outcome_unknown` (a write retried after an attempt whose answer was lost: the activity
+ * does not send it blind but fails at once, non-retryable, so the workflow reads the FR and settles it).
+ */
+export type FlxpointFailureKind = FlxpointErrorKind | 'unexpected' | 'outcome_unknown';
 
 const FLXPOINT_PREFIX = 'Flxpoint.';
 
@@ -37,3 +41,9 @@ export function flxpointKindOf(type: string | null | undefined): FlxpointFailure
 
 /** The handler said a definite "no" (or returned an invalid decision): non-retryable, processing-failed. */
 export const HANDLER_REJECTED = 'HandlerRejected';
+
+/**
+ * The local store refused the data itself (a SQLSTATE that no retry changes, store/errors.ts):
+ * non-retryable; the message names the FR and the problem, never the data.
+ */
+export const LOCAL_STORE_REJECTED = 'LocalStoreRejected';

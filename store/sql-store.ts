@@ -1,11 +1,17 @@
 import type { HandlerDecision } from '../common/domain';
+import { toStoreError } from './errors';
 import { MIGRATIONS, type Migration } from './migrations';
 import type { SqlDatabase, SqlSession } from './sql';
+import { storableJson, storableText } from './storable';
 import type { CommitInput, CommitResult, CommittedFr, FrStore } from './types';
 
 // The store's behaviour, written once against SqlDatabase. Everything that must be exactly-once is decided
 // by a primary key inside PostgreSQL, never by a read-then-write in this process, so it holds across
 // worker replicas sharing one database.
+//
+// Two rules for what crosses the boundary: every value written is made storable first (store/storable.ts:
+// a NUL character or a lone surrogate becomes U+FFFD, as PostgreSQL refuses them), and every error leaving
+// a store operation is a StoreError (store/errors.ts) naming the FR and the problem, never the data.
 
 /** Arbitrary constant: the advisory lock that serializes migrators (several workers starting at once). */
 const MIGRATION_LOCK_KEY = 7_310_422_001;
@@ -74,83 +80,30 @@ export function createSqlFrStore(db: SqlDatabase, migrations: readonly Migration
       });
     },
 
-    async commit(input: CommitInput): Promise<CommitResult> {
-      assertId('sourceId', input.sourceId);
-      assertId('frId', input.frId);
-      if (!input.workflowId) throw new TypeError('commit: workflowId must be a non-empty string');
-      return db.transaction(async (tx) => {
-        const inserted = await tx.query(
-          `INSERT INTO committed_frs (source_id, fr_id, fr_number, workflow_id, fr, decision)
-           VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)
-           ON CONFLICT (source_id, fr_id) DO NOTHING
-           RETURNING 1 AS ok`,
-          [
-            input.sourceId,
-            input.frId,
-            input.frNumber ?? input.fr.fulfillmentRequestNumber ?? null,
-            input.workflowId,
-            JSON.stringify(input.fr),
-            JSON.stringify(input.decision),
-          ],
-        );
-        if (inserted.length > 0) {
-          await tx.query(
-            `INSERT INTO commit_outbox (source_id, fr_id, kind, payload) VALUES ($1, $2, $3, $4::jsonb)`,
-            [
-              input.sourceId,
-              input.frId,
-              COMMIT_SIDE_EFFECT,
-              JSON.stringify({ workflowId: input.workflowId, decision: input.decision }),
-            ],
-          );
-        }
-        // READ COMMITTED: this statement sees our own insert, or the row of a concurrent commit that won the
-        // key (ON CONFLICT waited for it to commit), so a replay always gets the stored decision.
-        const record = await readCommitted(tx, input.sourceId, input.frId);
-        if (!record)
-          throw new Error(`commit: FR ${input.sourceId}/${input.frId} vanished inside its transaction`);
-        return { inserted: inserted.length > 0, record };
-      });
-    },
+    commit: (input: CommitInput) =>
+      guard(`commit of FR ${input.sourceId}/${input.frId}`, () => commitOnce(input)),
 
-    async get(sourceId, frId) {
-      assertId('sourceId', sourceId);
-      assertId('frId', frId);
-      return readCommitted(db, sourceId, frId);
-    },
+    get: (sourceId, frId) =>
+      guard(`read of FR ${sourceId}/${frId}`, () => {
+        assertId('sourceId', sourceId);
+        assertId('frId', frId);
+        return readCommitted(db, sourceId, frId);
+      }),
 
-    async recordOutcome(sourceId, frId, outcome) {
-      assertId('sourceId', sourceId);
-      assertId('frId', frId);
-      if (!outcome) throw new TypeError('recordOutcome: outcome must be a non-empty string');
-      await db.query(
-        `INSERT INTO fr_outcomes (source_id, fr_id, outcome) VALUES ($1, $2, $3)
-         ON CONFLICT (source_id, fr_id) DO UPDATE SET outcome = EXCLUDED.outcome, updated_at = now()`,
-        [sourceId, frId, outcome],
-      );
-    },
-
-    async recordShipment(s) {
-      assertId('sourceId', s.sourceId);
-      assertId('frId', s.frId);
-      if (!s.trackingNumber) throw new TypeError('recordShipment: trackingNumber must be a non-empty string');
-      const inserted = await db.query(
-        `INSERT INTO shipments (source_id, fr_id, tracking_number, shipment, flxpoint_shipment_id)
-         VALUES ($1, $2, $3, $4::jsonb, $5::bigint)
-         ON CONFLICT (source_id, fr_id, tracking_number) DO NOTHING
-         RETURNING 1 AS ok`,
-        [s.sourceId, s.frId, s.trackingNumber, JSON.stringify(s.shipment), s.flxpointShipmentId],
-      );
-      if (inserted.length === 0 && s.flxpointShipmentId !== null) {
-        // A retry that now knows Flxpoint's shipment id fills it in; the first recorded shipment is kept.
+    recordOutcome: (sourceId, frId, outcome) =>
+      guard(`outcome of FR ${sourceId}/${frId}`, async () => {
+        assertId('sourceId', sourceId);
+        assertId('frId', frId);
+        if (!outcome) throw new TypeError('recordOutcome: outcome must be a non-empty string');
         await db.query(
-          `UPDATE shipments SET flxpoint_shipment_id = $4::bigint
-           WHERE source_id = $1 AND fr_id = $2 AND tracking_number = $3 AND flxpoint_shipment_id IS NULL`,
-          [s.sourceId, s.frId, s.trackingNumber, s.flxpointShipmentId],
+          `INSERT INTO fr_outcomes (source_id, fr_id, outcome) VALUES ($1, $2, $3)
+           ON CONFLICT (source_id, fr_id) DO UPDATE SET outcome = EXCLUDED.outcome, updated_at = now()`,
+          [sourceId, frId, storableText(outcome)],
         );
-      }
-      return { inserted: inserted.length > 0 };
-    },
+      }),
+
+    recordShipment: (s) =>
+      guard(`shipment record of FR ${s.sourceId}/${s.frId}`, () => recordShipmentOnce(s)),
 
     async close() {
       if (closed) return;
@@ -158,8 +111,83 @@ export function createSqlFrStore(db: SqlDatabase, migrations: readonly Migration
       await db.close();
     },
   };
+
+  async function commitOnce(input: CommitInput): Promise<CommitResult> {
+    assertId('sourceId', input.sourceId);
+    assertId('frId', input.frId);
+    if (!input.workflowId) throw new TypeError('commit: workflowId must be a non-empty string');
+    const frNumber = input.frNumber ?? input.fr.fulfillmentRequestNumber ?? null;
+    return db.transaction(async (tx) => {
+      const inserted = await tx.query(
+        `INSERT INTO committed_frs (source_id, fr_id, fr_number, workflow_id, fr, decision)
+           VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)
+           ON CONFLICT (source_id, fr_id) DO NOTHING
+           RETURNING 1 AS ok`,
+        [
+          input.sourceId,
+          input.frId,
+          frNumber === null ? null : storableText(String(frNumber)),
+          storableText(input.workflowId),
+          JSON.stringify(storableJson(input.fr)),
+          JSON.stringify(storableJson(input.decision)),
+        ],
+      );
+      if (inserted.length > 0) {
+        await tx.query(
+          `INSERT INTO commit_outbox (source_id, fr_id, kind, payload) VALUES ($1, $2, $3, $4::jsonb)`,
+          [
+            input.sourceId,
+            input.frId,
+            COMMIT_SIDE_EFFECT,
+            JSON.stringify(storableJson({ workflowId: input.workflowId, decision: input.decision })),
+          ],
+        );
+      }
+      // READ COMMITTED: this statement sees our own insert, or the row of a concurrent commit that won the
+      // key (ON CONFLICT waited for it to commit), so a replay always gets the stored decision.
+      const record = await readCommitted(tx, input.sourceId, input.frId);
+      if (!record)
+        throw new Error(`commit: FR ${input.sourceId}/${input.frId} vanished inside its transaction`);
+      return { inserted: inserted.length > 0, record };
+    });
+  }
+
+  async function recordShipmentOnce(
+    s: Parameters<FrStore['recordShipment']>[0],
+  ): Promise<{ inserted: boolean }> {
+    assertId('sourceId', s.sourceId);
+    assertId('frId', s.frId);
+    if (!s.trackingNumber) throw new TypeError('recordShipment: trackingNumber must be a non-empty string');
+    const trackingNumber = storableText(s.trackingNumber);
+    const inserted = await db.query(
+      `INSERT INTO shipments (source_id, fr_id, tracking_number, shipment, flxpoint_shipment_id)
+         VALUES ($1, $2, $3, $4::jsonb, $5::bigint)
+         ON CONFLICT (source_id, fr_id, tracking_number) DO NOTHING
+         RETURNING 1 AS ok`,
+      [s.sourceId, s.frId, trackingNumber, JSON.stringify(storableJson(s.shipment)), s.flxpointShipmentId],
+    );
+    if (inserted.length === 0 && s.flxpointShipmentId !== null) {
+      // A retry that now knows Flxpoint's shipment id fills it in; the first recorded shipment is kept.
+      await db.query(
+        `UPDATE shipments SET flxpoint_shipment_id = $4::bigint
+           WHERE source_id = $1 AND fr_id = $2 AND tracking_number = $3 AND flxpoint_shipment_id IS NULL`,
+        [s.sourceId, s.frId, trackingNumber, s.flxpointShipmentId],
+      );
+    }
+    return { inserted: inserted.length > 0 };
+  }
+
   databases.set(store, db);
   return store;
+}
+
+/** Runs one store operation; whatever it throws leaves as a StoreError (FR and problem, no data). */
+async function guard<T>(operation: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    throw toStoreError(err, operation);
+  }
 }
 
 export function assertId(field: string, value: number): void {

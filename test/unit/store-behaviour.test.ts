@@ -9,7 +9,9 @@ import type { FulfillmentRequestSnapshot, HandlerDecision, ShipmentRecord } from
 import { createStore } from '../../store';
 import { createPostgresStore } from '../../store/postgres-store';
 import type { FrStore } from '../../store/types';
+import { StoreError } from '../../store/errors';
 import { inspectStore } from '../../store/inspection';
+import { databaseOf } from '../../store/sql-store';
 
 // One behavioural suite, two real databases: the embedded PGlite store and a real PostgreSQL server that
 // scripts/postgres.sh starts in a temp dir. Each test uses its own FR ids and compares stats as deltas, so
@@ -254,6 +256,66 @@ describe.each(impls)('FrStore: $name', (impl) => {
     const r = await commit(f, accept);
     expect(r.record.frId).toBe(5_000_000_001);
     expect((await store.get(7, 5_000_000_001))?.frId).toBe(5_000_000_001);
+  });
+
+  it('stores text PostgreSQL refuses (NUL, lone surrogates) with U+FFFD in their place', async () => {
+    // Issue 10 row 2: without this, jsonb refuses the commit and text the shipment on every attempt.
+    const f = {
+      ...fr(),
+      fulfillmentRequestNumber: 'FR-\u0000-1',
+      shipToName: 'Ann\u0000 Lee',
+      note: 'half a pair \uD83D here',
+      'key\u0000': ['a\u0000b', { deep: '\u0000' }],
+    } as FulfillmentRequestSnapshot;
+    const decision: HandlerDecision = { kind: 'reject', reason: 'bad\u0000sku', killOrFillType: 'fill' };
+    const r = await commit(f, decision);
+    expect(r.inserted).toBe(true);
+    expect(r.record.frNumber).toBe('FR-\uFFFD-1');
+    expect(r.record.decision).toEqual({ ...decision, reason: 'bad\uFFFDsku' });
+    const [row] = await databaseOf(store)!.query<{ fr: Record<string, unknown> }>(
+      'SELECT fr FROM committed_frs WHERE source_id = 7 AND fr_id = $1',
+      [f.id],
+    );
+    expect(row!.fr).toMatchObject({
+      shipToName: 'Ann\uFFFD Lee',
+      note: 'half a pair \uFFFD here',
+      'key\uFFFD': ['a\uFFFDb', { deep: '\uFFFD' }],
+    });
+    const tn = '1Z\u0000NUL';
+    const shipment: ShipmentRecord = {
+      trackingNumber: tn,
+      carrier: 'U\u0000PS',
+      items: [{ id: 1, quantity: 1 }],
+    };
+    const rec = { sourceId: 7, frId: f.id, trackingNumber: tn, shipment, flxpointShipmentId: 9 };
+    expect(await store.recordShipment(rec)).toEqual({ inserted: true });
+    expect(await store.recordShipment(rec)).toEqual({ inserted: false }); // still idempotent
+    const [stored] = await inspectStore(store).listShipments(7, f.id);
+    expect(stored).toMatchObject({ trackingNumber: '1Z\uFFFDNUL', shipment: { carrier: 'U\uFFFDPS' } });
+  });
+
+  it('a refused statement names the FR and the problem, never the data; data errors are deterministic', async () => {
+    // Issue 10 row 11: driver errors carry the parameters (the whole FR); the SDK logs them at every attempt.
+    const f = { ...fr(), shipToName: 'Grace Hopper', email: 'grace@example.com', phone: '+1 555 0100' };
+    await commit(f, accept);
+    const err = await store
+      .recordShipment({
+        sourceId: 7,
+        frId: f.id,
+        trackingNumber: '1Z-PII',
+        shipment: { trackingNumber: '1Z-PII', carrier: 'Grace Hopper grace@example.com', items: [] },
+        flxpointShipmentId: 1.5, // not a bigint: PostgreSQL refuses it (22P02) on every attempt
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(err).toBeInstanceOf(StoreError);
+    const e = err as StoreError;
+    expect(e.message).toMatch(new RegExp(`shipment record of FR 7/${f.id} failed: .*SQLSTATE 22P02`));
+    expect(e.deterministic).toBe(true);
+    const everything = JSON.stringify({ ...e, message: e.message, stack: e.stack });
+    for (const pii of ['Grace', 'grace@example.com', '555 0100']) expect(everything).not.toContain(pii);
   });
 
   it('rejects malformed ids before touching the database', async () => {
