@@ -7,7 +7,6 @@
 
 export const REPLACEMENT_CHARACTER = '\uFFFD';
 
-// eslint-disable-next-line no-control-regex -- the NUL character is exactly what this module removes
 const NUL = /\u0000/g;
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
