@@ -2,32 +2,48 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { z } from 'zod';
-import { deliverShipment, IntakeError, isUnavailable } from './deliver';
+import { frWorkflowId } from '../common/ids';
+import type { IntakeToken } from '../common/config';
+import { deliverShipment, IntakeError, isUnavailable, RETRY_AFTER_SECONDS, retryLater } from './deliver';
+import { FR_GATE_DEFAULTS, FrBusyError, FrGate, type FrGateOptions } from './fr-gate';
 import { ShipmentRequestSchema, type ShipmentRequest } from './shipment-request';
 
 // The intake's HTTP surface, without listening (intake/server.ts does that): POST /shipments (bearer
 // token, JSON only, at most 64 KiB, validated by ShipmentRequestSchema, then delivered to the FR's
 // workflow) and GET /healthz. Client mistakes are 4xx with {"error": "..."} saying what to do, never
-// 500; 503/504 mean "try again" (a repeat is idempotent). Refusals happen in this order: unknown path
-// 404, wrong method 405, credentials 401, content type 415, body size 413, body 400, source 403.
+// 500; 503 with Retry-After means "nothing was taken, send it again later" (a repeat is idempotent).
+// Refusals happen in this order: unknown path 404, wrong method 405, credentials 401, content type 415,
+// body size 413, body 400, source 403 (INTAKE_SOURCE_IDS, then the token's own sources), FR busy 503.
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export interface IntakeAppOptions {
   client: Client;
-  /** Bearer tokens accepted (one per caller, so one can be revoked alone). At least one. */
-  authTokens: string[];
+  /**
+   * Bearer tokens accepted (one per caller, so one can be revoked alone). At least one. A token with
+   * `sourceIds` may post shipments of those sources only (403 otherwise).
+   */
+  authTokens: Array<string | IntakeToken>;
   /** When set, only shipments of these sources are taken (403 otherwise). */
   sourceIds?: number[];
+  /** Per-FR concurrency (intake/fr-gate.ts); defaults FR_GATE_DEFAULTS. */
+  frGate?: Partial<FrGateOptions>;
 }
 
 /** Registers the intake's routes, hooks and error answers on `app` (a fresh instance, or a plugin scope). */
 export async function intakeApp(app: FastifyInstance, opts: IntakeAppOptions): Promise<void> {
-  if (opts.authTokens.length === 0 || opts.authTokens.some((t) => !t.trim())) {
+  const given = opts.authTokens.map((t) => (typeof t === 'string' ? { token: t } : t));
+  if (given.length === 0 || given.some((t) => !t.token.trim())) {
     throw new Error('intakeApp: authTokens must hold at least one non-empty token');
   }
-  const tokens = opts.authTokens.map((t) => digest(t.trim()));
+  const tokens = given.map((t) => ({
+    digest: digest(t.token.trim()),
+    sources: t.sourceIds ? new Set(t.sourceIds) : undefined,
+  }));
   const allowedSources = opts.sourceIds ? new Set(opts.sourceIds) : undefined;
+  const gate = new FrGate({ ...FR_GATE_DEFAULTS, ...opts.frGate });
+  // The token each request authenticated with (its index in `tokens`).
+  const callers = new WeakMap<FastifyRequest, number>();
   // What a request was about and why it was refused, for its log line.
   const outcomes = new WeakMap<FastifyRequest, { workflowId?: string; error?: string }>();
 
@@ -62,14 +78,35 @@ export async function intakeApp(app: FastifyInstance, opts: IntakeAppOptions): P
       bodyLimit: MAX_BODY_BYTES,
       schema: { body: ShipmentRequestSchema },
       // onRequest: before the body is read, so an unauthenticated caller cannot make us read 64 KiB.
-      onRequest: async (request) => authorize(request.headers.authorization, tokens),
+      onRequest: async (request) => {
+        callers.set(request, authorize(request.headers.authorization, tokens));
+      },
     },
     async (request, reply) => {
       const shipment = request.body;
       if (allowedSources && !allowedSources.has(shipment.sourceId)) {
         throw new IntakeError(403, `source ${shipment.sourceId} is not served by this intake`);
       }
-      const result = await deliverShipment(opts.client, shipment);
+      const own = tokens[callers.get(request)!]!.sources;
+      if (own && !own.has(shipment.sourceId)) {
+        throw new IntakeError(
+          403,
+          `this token may post shipments for source(s) ${[...own].join(', ')} only, not source ` +
+            `${shipment.sourceId}; use the token issued for that source`,
+        );
+      }
+      const workflowId = frWorkflowId(shipment.sourceId, shipment.fulfillmentRequestId);
+      const result = await gate
+        .run(workflowId, () => deliverShipment(opts.client, shipment))
+        .catch((err: unknown) => {
+          if (!(err instanceof FrBusyError)) throw err;
+          throw retryLater(
+            `FR ${shipment.fulfillmentRequestId} has too many shipments in flight at this intake; retry ` +
+              '(a repeat is idempotent)',
+            RETRY_AFTER_SECONDS.busy,
+            { workflowId },
+          );
+        });
       outcomes.set(request, { workflowId: result.workflowId });
       return reply.code(202).send(result);
     },
@@ -111,7 +148,10 @@ function toIntakeError(err: FastifyError): IntakeError | undefined {
       return new IntakeError(400, 'body is not JSON');
   }
   if (isUnavailable(err)) {
-    return new IntakeError(503, 'Temporal is unavailable; retry (a repeat is idempotent)');
+    return retryLater(
+      'Temporal is unavailable; retry (a repeat is idempotent)',
+      RETRY_AFTER_SECONDS.unavailable,
+    );
   }
   // Other client errors fastify detects (a malformed request, an aborted body) keep their status.
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
@@ -145,7 +185,8 @@ function methodNotAllowed(app: FastifyInstance, url: string, allowed: HTTPMethod
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-function authorize(header: string | undefined, tokens: Buffer[]): void {
+/** The index of the token in `header` among `tokens`; a 401 IntakeError when there is none. */
+function authorize(header: string | undefined, tokens: Array<{ digest: Buffer }>): number {
   const m = header ? /^Bearer\s+(.+)$/i.exec(header) : null;
   const challenge = { 'www-authenticate': 'Bearer' };
   if (!m) {
@@ -153,7 +194,10 @@ function authorize(header: string | undefined, tokens: Buffer[]): void {
   }
   const given = digest(m[1]!.trim());
   // Compare digests in constant time against every token, so timing reveals neither token nor match.
-  let ok = false;
-  for (const t of tokens) ok = timingSafeEqual(given, t) || ok;
-  if (!ok) throw new IntakeError(401, 'invalid token', {}, challenge);
+  let match = -1;
+  tokens.forEach((t, i) => {
+    if (timingSafeEqual(given, t.digest)) match = i;
+  });
+  if (match < 0) throw new IntakeError(401, 'invalid token', {}, challenge);
+  return match;
 }

@@ -32,6 +32,7 @@ export {
   DEFAULT_INTAKE_PORT,
   SOURCE_KEY_PATTERN,
 } from './slices';
+export type { IntakeToken } from './slices';
 export { ENV_VARIABLES, OTHER_VARIABLES, SOURCE_VARIABLES, type Env } from './variables';
 
 export class ConfigError extends Error {

@@ -140,8 +140,8 @@ const worker = {
       healthPort: port(0).default(8080),
       /** Prometheus /metrics of the SDK runtime and the project. 0 = off. */
       metricsPort: port(0).default(9464),
-      /** Bind address of both. */
-      host: z.string().min(1).default('0.0.0.0'),
+      /** Bind address of both: loopback unless configured (containers set 0.0.0.0 explicitly). */
+      host: z.string().min(1).default('127.0.0.1'),
     })
     .prefault({}),
   /** On SIGTERM, how long in-flight activities may finish before they are cancelled (and retried
@@ -160,19 +160,70 @@ export const DEFAULT_INTAKE_HOST = '127.0.0.1';
 export const DEFAULT_CODEC_PORT = 8888;
 export const DEFAULT_CODEC_HOST = '127.0.0.1';
 
+/** A bearer token of the intake and, when limited, the only sources it may post shipments for. */
+export interface IntakeToken {
+  token: string;
+  sourceIds?: number[];
+}
+
+/**
+ * `"tokenA, tokenB:1001+1002"` from the environment (a token, optionally `:` and the `+`-separated
+ * source ids it is limited to), or `["tokenA", {"token": "tokenB", "sourceIds": [1001, 1002]}]` (or the
+ * same strings) from the file. Tokens are never echoed in a problem.
+ */
+const authTokens = z
+  .union(
+    [
+      z.string(),
+      z.array(
+        z.union([
+          z.string(),
+          z.object({ token: z.string(), sourceIds: z.array(z.union([z.number(), z.string()])).optional() }),
+        ]),
+      ),
+    ],
+    { error: 'must be a comma-separated list of tokens (token or token:sourceId+sourceId)' },
+  )
+  .optional()
+  .transform((v, ctx): IntakeToken[] => {
+    const entries = (typeof v === 'string' ? v.split(',') : (v ?? []))
+      .map((e) => (typeof e === 'string' ? e.trim() : e))
+      .filter((e) => e !== '');
+    const problems = new Set<string>();
+    const tokens = entries.map((e): IntakeToken => {
+      let token: string;
+      let ids: (number | string)[] | undefined;
+      if (typeof e === 'string') {
+        const m = /^(.+):([^:]*)$/.exec(e);
+        token = m ? m[1]!.trim() : e;
+        ids = m ? m[2]!.split('+') : undefined;
+      } else {
+        token = e.token.trim();
+        ids = e.sourceIds;
+      }
+      if (token.length < 16)
+        problems.add('every token must be at least 16 characters; use long random values');
+      if (ids === undefined) return { token };
+      const sourceIds = ids.map((s) => Number(String(s).trim()));
+      if (sourceIds.length === 0 || !sourceIds.every((n) => Number.isSafeInteger(n) && n > 0)) {
+        problems.add('a token\'s source list must be positive source ids joined by "+" (token:1001+1002)');
+      }
+      return { token, sourceIds };
+    });
+    if (tokens.length === 0) {
+      problems.add('is not set: give one or more bearer tokens, comma-separated (e.g. one per warehouse)');
+    }
+    for (const message of problems) ctx.addIssue({ code: 'custom', message });
+    return problems.size ? z.NEVER : tokens;
+  });
+
 const intake = {
   ...connection,
   intake: z
     .object({
       port: port(0).default(DEFAULT_INTAKE_PORT),
       host: z.string().min(1).default(DEFAULT_INTAKE_HOST),
-      authTokens: list
-        .refine((t) => t.length > 0, {
-          error: 'is not set: give one or more bearer tokens, comma-separated (e.g. one per warehouse)',
-        })
-        .refine((t) => t.every((x) => x.length >= 16), {
-          error: 'every token must be at least 16 characters; use long random values',
-        }),
+      authTokens: authTokens,
       sourceIds: z
         .union([z.string(), z.array(z.union([z.string(), z.number()]))])
         .optional()

@@ -7,6 +7,9 @@ import { eventually, outcomeOf, startPipeline, type Pipeline } from '../helpers/
 // workers, simulator). What Flxpoint received is read from the simulator's counters.
 
 const TOKEN = 'intake-test-token-0123456789';
+/** A token limited to another source (INTAKE_AUTH_TOKENS entry `token:sourceId`). */
+const SCOPED = 'other-warehouse-token-0123456789';
+const OTHER_SOURCE = 424_242;
 
 describe('shipment intake', () => {
   let t: TestTemporal;
@@ -14,6 +17,7 @@ describe('shipment intake', () => {
   let intake: RunningIntakeServer;
   let frA: number; // two items of 2 units: the main subject
   let frB: number; // one item of 2 units: shipped in full, then closed
+  let frC: number; // cancelled in Flxpoint after its acknowledge: its shipment is refused
 
   const post = (body: unknown, token: string | null = TOKEN, raw?: string) =>
     fetch(`${intake.url}/shipments`, {
@@ -27,8 +31,8 @@ describe('shipment intake', () => {
 
   beforeAll(async () => {
     t = await connectTemporal();
-    p = await startPipeline(t, { seed: { count: 2, itemsPerFr: 2, quantity: { min: 2, max: 2 } } });
-    [frA, frB] = p.frIds as [number, number];
+    p = await startPipeline(t, { seed: { count: 3, itemsPerFr: 2, quantity: { min: 2, max: 2 } } });
+    [frA, frB, frC] = p.frIds as [number, number, number];
     await p.poll();
     for (const id of p.frIds) {
       await eventually(
@@ -40,7 +44,7 @@ describe('shipment intake', () => {
       client: t.client,
       port: 0,
       host: '127.0.0.1',
-      authTokens: ['another-caller-token-000000', TOKEN],
+      authTokens: ['another-caller-token-000000', TOKEN, { token: SCOPED, sourceIds: [OTHER_SOURCE] }],
     });
   });
   afterAll(async () => {
@@ -176,16 +180,23 @@ describe('shipment intake', () => {
     expect(p.counters().shipmentsByTrackingNumber['1Z-TEXT']).toBeUndefined();
   });
 
-  it('answers 409 once the FR workflow has finished', async () => {
+  it('answers a repeat as duplicate even after the FR workflow finished, and 409 to a new shipment', async () => {
     const items = await itemsOf(frB);
-    const full = await post({
+    const fullShipment = {
       sourceId: p.sourceId,
       fulfillmentRequestId: frB,
       trackingNumber: '1Z-FULL',
       items: items.map((i) => ({ id: i.id, quantity: i.quantity })),
-    });
+    };
+    const full = await post(fullShipment);
     expect(full.status).toBe(202);
     expect((await outcomeOf(t, p.frWorkflowId(frB))).outcome).toBe('acknowledged_and_shipped');
+    // The warehouse never saw the first answer and sends it again: it learns the shipment is in.
+    const repeat = await post(fullShipment);
+    expect(repeat).toEqual({
+      status: 202,
+      body: { status: 'duplicate', workflowId: p.frWorkflowId(frB), trackingNumber: '1Z-FULL' },
+    });
     const late = await post({
       sourceId: p.sourceId,
       fulfillmentRequestId: frB,
@@ -193,8 +204,85 @@ describe('shipment intake', () => {
       items: [{ id: items[0]!.id, quantity: 1 }],
     });
     expect(late.status).toBe(409);
-    expect(late.body.error).toMatch(/already closed \(COMPLETED\)/);
+    expect(late.body.error).toMatch(/is finished \(acknowledged_and_shipped\); no more shipments/);
     expect(p.counters().shipmentsByFr[frB]).toBe(1);
+  });
+
+  it('answers a repeat of a shipment Flxpoint refused with the refusal (422 and the reason), not 202', async () => {
+    const [item] = await itemsOf(frC);
+    p.sim.state.cancel(frC, 'customer cancelled');
+    const shipment = {
+      sourceId: p.sourceId,
+      fulfillmentRequestId: frC,
+      trackingNumber: '1Z-REFUSED',
+      items: [{ id: item!.id, quantity: 1 }],
+    };
+    expect((await post(shipment)).status).toBe(202);
+    await eventually('shipment refused by Flxpoint', async () =>
+      (await p.status(frC).catch(() => outcomeOf(t, p.frWorkflowId(frC)))).shipments.some(
+        (s) => s.trackingNumber === '1Z-REFUSED' && s.status === 'rejected',
+      ),
+    );
+    const again = await post(shipment);
+    expect(again.status).toBe(422);
+    expect(again.body).toMatchObject({ status: 'rejected', trackingNumber: '1Z-REFUSED' });
+    expect(again.body.error).toMatch(/^shipment 1Z-REFUSED was refused: /);
+    expect(typeof again.body.reason).toBe('string');
+    expect(p.counters().shipmentsByTrackingNumber['1Z-REFUSED']).toBeUndefined();
+  });
+
+  it('answers 503 with Retry-After while the FR is not fetched yet, then takes the shipment', async () => {
+    const [frD] = p.seed({ count: 1, itemsPerFr: 1, quantity: { min: 1, max: 1 } }) as [number];
+    // Flxpoint fails every read of the FR: the workflow exists but knows no items yet.
+    p.sim.state.setFaults({ seed: 1, rules: { 'fr.get': { error5xx: 1 } } });
+    try {
+      await p.poll();
+      await eventually('FR workflow started', async () => (await p.status(frD)).step === 'fetching');
+      const shipment = {
+        sourceId: p.sourceId,
+        fulfillmentRequestId: frD,
+        trackingNumber: '1Z-EARLY',
+        items: [{ id: 1, quantity: 1 }],
+      };
+      const r = await fetch(`${intake.url}/shipments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify(shipment),
+      });
+      const text = await r.clone().text();
+      expect(r.status, text).toBe(503);
+      expect(r.headers.get('retry-after')).toBe('5');
+      expect(((await r.json()) as { error: string }).error).toMatch(/has not been fetched yet; retry/);
+    } finally {
+      p.sim.state.clearFaults();
+    }
+    await eventually('FR awaiting shipment', async () => (await p.status(frD)).step === 'awaiting_shipment');
+    const [item] = await itemsOf(frD);
+    const ok = await post({
+      sourceId: p.sourceId,
+      fulfillmentRequestId: frD,
+      trackingNumber: '1Z-EARLY',
+      items: [{ id: item!.id, quantity: 1 }],
+    });
+    expect(ok).toMatchObject({ status: 202, body: { status: 'accepted' } });
+  });
+
+  it("answers 403 when a token limited to other sources posts for this source's FR", async () => {
+    const r = await post(
+      {
+        sourceId: p.sourceId,
+        fulfillmentRequestId: frA,
+        trackingNumber: '1Z-FOREIGN',
+        items: [{ id: 1, quantity: 1 }],
+      },
+      SCOPED,
+    );
+    expect(r.status).toBe(403);
+    expect(r.body.error).toBe(
+      `this token may post shipments for source(s) ${OTHER_SOURCE} only, not source ${p.sourceId}; ` +
+        'use the token issued for that source',
+    );
+    expect((await p.status(frA)).shipments.map((s) => s.trackingNumber)).not.toContain('1Z-FOREIGN');
   });
 
   it('refuses sources it does not serve with 403', async () => {

@@ -56,7 +56,7 @@ describe('worker slice', () => {
     expect(c.handler).toBe('accept-all');
     expect(c.store).toBe('embedded:.data/store');
     expect(c.fr.shipmentDeadline).toBe(7 * 24 * 3600_000);
-    expect(c.http).toEqual({ healthPort: 8080, metricsPort: 9464, host: '0.0.0.0' });
+    expect(c.http).toEqual({ healthPort: 8080, metricsPort: 9464, host: '127.0.0.1' });
     expect(c.workflowBundlePath).toBeUndefined();
   });
 
@@ -222,7 +222,7 @@ describe('slices: each process validates only what it reads', () => {
     expect(c).toMatchObject({
       port: 9100,
       host: '0.0.0.0',
-      authTokens: ['a-long-enough-token-1', 'a-long-enough-token-2'],
+      authTokens: [{ token: 'a-long-enough-token-1' }, { token: 'a-long-enough-token-2' }],
       sourceIds: [1001],
       app: { temporal: { address: 'temporal.prod:7233' }, encryption: { keys: `k1:${KEY}` } },
     });
@@ -231,7 +231,34 @@ describe('slices: each process validates only what it reads', () => {
       INTAKE_AUTH_TOKENS: 'env-token-long-enough',
       INTAKE_SOURCE_IDS: '7, 8',
     });
-    expect(fromEnv).toMatchObject({ authTokens: ['env-token-long-enough'], sourceIds: [7, 8] });
+    expect(fromEnv).toMatchObject({ authTokens: [{ token: 'env-token-long-enough' }], sourceIds: [7, 8] });
+  });
+
+  it('intake: a token may be limited to its sources, in the environment or the file', () => {
+    const env = loadIntakeConfig({
+      INTAKE_AUTH_TOKENS: 'warehouse-a-token-0123, warehouse-b-token-0123:1001+1002',
+    });
+    expect(env.authTokens).toEqual([
+      { token: 'warehouse-a-token-0123' },
+      { token: 'warehouse-b-token-0123', sourceIds: [1001, 1002] },
+    ]);
+    const file = configFile({
+      intake: {
+        authTokens: ['plain-token-long-enough', { token: 'scoped-token-long-enough', sourceIds: [7] }],
+      },
+    });
+    expect(loadIntakeConfig({ FLXPOINT_CONFIG_FILE: file }).authTokens).toEqual([
+      { token: 'plain-token-long-enough' },
+      { token: 'scoped-token-long-enough', sourceIds: [7] },
+    ]);
+    const problems = problemsOf('intake', {
+      INTAKE_AUTH_TOKENS: 'secret-scoped-token-0123:1001+x, short:5, another-secret-token-0123:',
+    });
+    expect(problems).toEqual([
+      'INTAKE_AUTH_TOKENS: a token\'s source list must be positive source ids joined by "+" (token:1001+1002)',
+      'INTAKE_AUTH_TOKENS: every token must be at least 16 characters; use long random values',
+    ]);
+    expect(problems.join('\n')).not.toMatch(/secret/);
   });
 
   it('intake: every problem at once, tokens never echoed', () => {

@@ -86,6 +86,9 @@ describe('Kubernetes manifests', () => {
     const cm = find('ConfigMap', 'flxpoint-config').data;
     expect(Number(cm.WORKER_HEALTH_PORT)).toBe(defaults.http.healthPort);
     expect(Number(cm.WORKER_METRICS_PORT)).toBe(defaults.http.metricsPort);
+    // The servers bind to loopback unless configured: in a pod the kubelet and Prometheus need 0.0.0.0.
+    expect(defaults.http.host).toBe('127.0.0.1');
+    expect(cm.WORKER_HTTP_HOST).toBe('0.0.0.0');
 
     const worker = find('Deployment', 'flxpoint-worker');
     const c = worker.spec.template.spec.containers[0];
@@ -112,6 +115,8 @@ describe('Kubernetes manifests', () => {
       );
     const intake = find('Deployment', 'flxpoint-intake').spec.template.spec.containers[0];
     expect(Number(envOf('flxpoint-intake').INTAKE_PORT)).toBe(DEFAULT_INTAKE_PORT);
+    expect(envOf('flxpoint-intake').INTAKE_HOST).toBe('0.0.0.0');
+    expect(envOf('flxpoint-codec-server').CODEC_HOST).toBe('0.0.0.0');
     expect(intake.ports[0].containerPort).toBe(DEFAULT_INTAKE_PORT);
     expect(intake.readinessProbe.httpGet.path).toBe('/healthz');
     expect(read('intake/app.ts')).toContain(`'/healthz'`);

@@ -7,10 +7,10 @@ import {
 } from '@temporalio/client';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import pino from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ShipmentRecord } from '../../common/domain';
 import { buildIntakeServer } from '../../intake/server';
-import type { AddShipmentResult } from '../../workflows/definitions';
+import type { AddShipmentResult, FrStatus } from '../../workflows/definitions';
 
 // The intake's HTTP answers through fastify's inject(), with a fake Temporal client: every refusal,
 // its order (credentials before the body is read), and how Temporal's answers map to status codes.
@@ -21,24 +21,53 @@ const OTHER = 'second-caller-token-0123456789';
 
 interface Fake {
   update: (record: ShipmentRecord) => Promise<AddShipmentResult>;
-  describe: () => Promise<{ status: { name: string } }>;
+  status: () => Promise<FrStatus>;
 }
 let fake: Fake;
-const calls: Array<{ workflowId: string; record: ShipmentRecord }> = [];
+const calls: Array<{ workflowId: string; record: ShipmentRecord; updateId?: string }> = [];
 const client = {
   workflow: {
     getHandle: (workflowId: string) => ({
-      executeUpdate: (_def: unknown, { args: [record] }: { args: [ShipmentRecord] }) => {
-        calls.push({ workflowId, record });
+      executeUpdate: (
+        _def: unknown,
+        { args: [record], updateId }: { args: [ShipmentRecord]; updateId?: string },
+      ) => {
+        calls.push({ workflowId, record, updateId });
         return fake.update(record);
       },
-      describe: () => fake.describe(),
+      query: () => fake.status(),
     }),
   },
   connection: { withDeadline: <T>(_deadline: number, fn: () => Promise<T>) => fn() },
 } as unknown as Client;
 
 const grpcError = (code: number, message: string) => Object.assign(new Error(message), { code });
+/** An FR waiting for shipments: one item of 2 units, nothing shipped yet. */
+const awaiting = (over: Partial<FrStatus> = {}): FrStatus => ({
+  frId: 7,
+  frNumber: null,
+  sourceId: 1001,
+  step: 'awaiting_shipment',
+  paused: false,
+  decision: { kind: 'accept' },
+  outcome: null,
+  overdue: false,
+  shipments: [],
+  items: [{ id: 11, sku: 'S', quantity: 2, acknowledged: 2, shipped: 0, cancelled: 0, voided: 0 }],
+  lastError: null,
+  refusals: [],
+  ...over,
+});
+const shipped = (
+  trackingNumber: string,
+  status: FrStatus['shipments'][number]['status'],
+  error?: string,
+) => ({
+  trackingNumber,
+  status,
+  ...(error ? { error } : {}),
+  record: { trackingNumber, items: [{ id: 11, quantity: 1 }] },
+});
 const shipment = (over: Record<string, unknown> = {}) => ({
   sourceId: 1001,
   fulfillmentRequestId: 7,
@@ -50,6 +79,8 @@ const shipment = (over: Record<string, unknown> = {}) => ({
 describe('intake app (inject)', () => {
   let app: FastifyInstance;
   let restricted: FastifyInstance;
+  let scoped: FastifyInstance;
+  let gated: FastifyInstance;
   let logs = '';
   beforeAll(async () => {
     const sink = new Writable({
@@ -60,16 +91,27 @@ describe('intake app (inject)', () => {
     });
     app = await buildIntakeServer({ client, authTokens: [OTHER, TOKEN], logger: pino({}, sink) });
     restricted = await buildIntakeServer({ client, authTokens: [TOKEN], sourceIds: [1002] });
+    scoped = await buildIntakeServer({
+      client,
+      authTokens: [TOKEN, { token: OTHER, sourceIds: [1002, 1003] }],
+    });
+    gated = await buildIntakeServer({
+      client,
+      authTokens: [TOKEN],
+      frGate: { maxInFlight: 2, maxQueued: 1, maxWaitMs: 60_000 },
+    });
   });
   afterAll(async () => {
     await app?.close();
     await restricted?.close();
+    await scoped?.close();
+    await gated?.close();
   });
   beforeEach(() => {
     calls.length = 0;
     fake = {
       update: async (r) => ({ status: 'accepted', trackingNumber: r.trackingNumber }),
-      describe: () => Promise.reject(new WorkflowNotFoundError('not found', 'x', undefined)),
+      status: async () => awaiting(),
     };
   });
 
@@ -195,6 +237,8 @@ describe('intake app (inject)', () => {
           shippedAt: '2026-05-01T10:00:00Z',
           items: [{ id: 11, quantity: 1 }],
         },
+        // One update id per tracking number: Temporal folds concurrent repeats into one update.
+        updateId: 'addShipment:1Z-TRIM',
       },
     ]);
     fake.update = async (rec) => ({ status: 'duplicate', trackingNumber: rec.trackingNumber });
@@ -209,37 +253,122 @@ describe('intake app (inject)', () => {
     expect(calls.map((c) => c.workflowId)).toEqual(['fr:1002:7']);
   });
 
-  it("maps Temporal's answers: refusal 400, unknown 404, closed 409, unavailable 503, timeout 504", async () => {
+  it("maps Temporal's answers: refusal 400, unknown 404, unavailable/timeout/exhausted 503 with Retry-After", async () => {
     fake.update = () =>
       Promise.reject(new WorkflowUpdateFailedError('update failed', new Error('item 11: only 2 remain')));
-    expect((await post(shipment())).json()).toEqual({
-      error: 'item 11: only 2 remain',
-      workflowId: 'fr:1001:7',
-    });
+    const refused = await post(shipment());
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toEqual({ error: 'item 11: only 2 remain', workflowId: 'fr:1001:7' });
 
-    fake.update = () => Promise.reject(new WorkflowNotFoundError('gone', 'fr:1001:7', undefined));
+    fake.status = () => Promise.reject(new WorkflowNotFoundError('gone', 'fr:1001:7', undefined));
     const unknown = await post(shipment());
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error).toMatch(/^no workflow for FR 7 of source 1001 \(fr:1001:7\)/);
-    fake.describe = async () => ({ status: { name: 'COMPLETED' } });
-    const closed = await post(shipment());
-    expect(closed.statusCode).toBe(409);
-    expect(closed.json().error).toBe(
-      'FR workflow fr:1001:7 is already closed (COMPLETED); no more shipments',
-    );
 
+    fake.status = async () => awaiting();
     fake.update = () => Promise.reject(grpcError(14, '14 UNAVAILABLE: connect ECONNREFUSED'));
     const unavailable = await post(shipment());
     expect(unavailable.statusCode).toBe(503);
+    expect(unavailable.headers['retry-after']).toBe('5');
     expect(unavailable.json().error).toMatch(/retry/);
     for (const err of [
       grpcError(4, 'DEADLINE_EXCEEDED'),
       new WorkflowUpdateRPCTimeoutOrCancelledError('timed out'),
+      grpcError(8, 'limit on number of concurrent in-flight updates has been reached (10)'),
     ]) {
       fake.update = () => Promise.reject(err);
-      const timeout = await post(shipment());
-      expect(timeout.statusCode).toBe(504);
-      expect(timeout.json().error).toBe('fr:1001:7 did not answer in time; retry (a repeat is idempotent)');
+      const busy = await post(shipment());
+      expect(busy.statusCode).toBe(503);
+      expect(busy.headers['retry-after']).toBe('1');
+      expect(busy.json().error).toMatch(
+        /^fr:1001:7 (did not answer in time|has too many shipments in flight); retry/,
+      );
+    }
+  });
+
+  it('answers from the FR status without an update: duplicate, refused (422 with the reason), finished 409, not fetched 503', async () => {
+    fake.status = async () =>
+      awaiting({
+        shipments: [shipped('1Z-UNIT', 'created'), shipped('1Z-BAD', 'rejected', 'FR cancelled in Flxpoint')],
+      });
+    const again = await post(shipment());
+    expect(again.statusCode).toBe(202);
+    expect(again.json()).toEqual({ status: 'duplicate', workflowId: 'fr:1001:7', trackingNumber: '1Z-UNIT' });
+    const refused = await post(shipment({ trackingNumber: '1Z-BAD' }));
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json()).toMatchObject({
+      status: 'rejected',
+      reason: 'FR cancelled in Flxpoint',
+      trackingNumber: '1Z-BAD',
+    });
+    expect(refused.json().error).toMatch(/^shipment 1Z-BAD was refused: FR cancelled in Flxpoint/);
+
+    // A finished FR still knows its shipments: a repeat is a duplicate, a new one is refused for good.
+    fake.status = async () =>
+      awaiting({
+        outcome: 'acknowledged_and_shipped',
+        step: 'done',
+        shipments: [shipped('1Z-UNIT', 'created')],
+      });
+    expect((await post(shipment())).json()).toMatchObject({ status: 'duplicate' });
+    const late = await post(shipment({ trackingNumber: '1Z-LATE' }));
+    expect(late.statusCode).toBe(409);
+    expect(late.json().error).toBe(
+      'FR workflow fr:1001:7 is finished (acknowledged_and_shipped); no more shipments',
+    );
+
+    fake.status = async () => awaiting({ step: 'fetching', decision: null, items: [] });
+    const early = await post(shipment());
+    expect(early.statusCode).toBe(503);
+    expect(early.headers['retry-after']).toBe('5');
+    expect(early.json().error).toBe('FR 7 has not been fetched yet; retry in a moment');
+    expect(calls).toHaveLength(0);
+  });
+
+  it('refuses before anything is taken when it cannot read encrypted workflow payloads (no key ring)', async () => {
+    fake.status = () => Promise.reject(new Error('Unknown encoding: binary/encrypted'));
+    const r = await post(shipment());
+    expect(r.statusCode).toBe(503);
+    expect(r.headers['retry-after']).toBe('60');
+    expect(r.json().error).toMatch(/FLXPOINT_ENCRYPTION_KEYS\); nothing was taken/);
+    expect(calls).toHaveLength(0);
+  });
+
+  it('answers 403 when a token limited to its sources posts for another source', async () => {
+    const other = { authorization: `Bearer ${OTHER}` };
+    const r = await post(shipment(), other, scoped);
+    expect(r.statusCode).toBe(403);
+    expect(r.json().error).toBe(
+      'this token may post shipments for source(s) 1002, 1003 only, not source 1001; use the token issued for that source',
+    );
+    expect(calls).toHaveLength(0);
+    expect((await post(shipment({ sourceId: 1003 }), other, scoped)).statusCode).toBe(202);
+    // A token without a source list posts for any source.
+    expect((await post(shipment(), {}, scoped)).statusCode).toBe(202);
+    expect(calls.map((c) => c.workflowId)).toEqual(['fr:1003:7', 'fr:1001:7']);
+  });
+
+  it('bounds deliveries per FR: a full queue is 503 with Retry-After at once, the rest are delivered', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    fake.update = async (r) => {
+      if (r.trackingNumber.startsWith('1Z-GATE')) await held;
+      return { status: 'accepted', trackingNumber: r.trackingNumber };
+    };
+    const posts = [1, 2, 3, 4, 5].map((n) => post(shipment({ trackingNumber: `1Z-GATE-${n}` }), {}, gated));
+    // Two in flight, one queued: the other two are turned away without waiting for the held updates.
+    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    const other = await post(shipment({ fulfillmentRequestId: 8, trackingNumber: '1Z-OTHER-FR' }), {}, gated);
+    expect(other.statusCode).toBe(202); // the gate is per FR: a different FR is not held up
+    release();
+    const answers = await Promise.all(posts);
+    const codes = answers.map((a) => a.statusCode);
+    expect(codes.filter((c) => c === 202)).toHaveLength(3);
+    const busy = answers.filter((a) => a.statusCode === 503);
+    expect(busy).toHaveLength(2);
+    for (const b of busy) {
+      expect(b.headers['retry-after']).toBe('1');
+      expect(b.json().error).toMatch(/^FR 7 has too many shipments in flight at this intake; retry/);
     }
   });
 
