@@ -6,6 +6,23 @@ export function frWorkflowId(sourceId: number | string, frId: number | string): 
   return `fr:${sourceId}:${frId}`;
 }
 
+/**
+ * Workflow id of an FR processed in shadow mode (FLXPOINT_MODE=shadow): `shadow:fr:<sourceId>:<frId>`. A
+ * distinct id, so a completed shadow run never blocks the live `fr:` workflow when the mode switches to live,
+ * and the one fact every process checks before sending a write: a `shadow:` workflow's writes are recorded,
+ * never sent, whichever worker runs them (activities/shadow-client.ts).
+ */
+export function shadowFrWorkflowId(sourceId: number | string, frId: number | string): string {
+  return `${SHADOW_PREFIX}${frWorkflowId(sourceId, frId)}`;
+}
+
+const SHADOW_PREFIX = 'shadow:';
+
+/** True for the id of a workflow started in shadow mode (its writes are never sent). */
+export function isShadowWorkflowId(workflowId: string): boolean {
+  return workflowId.startsWith(SHADOW_PREFIX);
+}
+
 /** Id of the Temporal Schedule that polls one source. Stable, so setup is idempotent. */
 export function pollScheduleId(sourceKey: string): string {
   return `flxpoint-poll:${sourceKey}`;
@@ -16,8 +33,11 @@ export function pollWorkflowIdPrefix(sourceKey: string): string {
   return `flxpoint-poll:${sourceKey}`;
 }
 
-/** Parses `fr:<sourceId>:<frId>` back; undefined for any other id. */
-export function parseFrWorkflowId(workflowId: string): { sourceId: string; frId: string } | undefined {
-  const m = /^fr:([^:]+):([^:]+)$/.exec(workflowId);
-  return m ? { sourceId: m[1]!, frId: m[2]! } : undefined;
+/** Parses `fr:<sourceId>:<frId>` (or its `shadow:` form) back; undefined for any other id. */
+export function parseFrWorkflowId(
+  workflowId: string,
+): { sourceId: string; frId: string; shadow?: true } | undefined {
+  const m = /^(shadow:)?fr:([^:]+):([^:]+)$/.exec(workflowId);
+  if (!m) return undefined;
+  return { sourceId: m[2]!, frId: m[3]!, ...(m[1] ? { shadow: true as const } : {}) };
 }

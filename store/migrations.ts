@@ -58,4 +58,60 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'shadow mode: shadow frs, outcomes, shipments and recorded writes',
+    sql: `
+      -- Shadow mode (FLXPOINT_MODE=shadow, store/shadow-store.ts): what a shadow worker committed, and every
+      -- write it would have sent to Flxpoint. Tables of their own, so a shadow commit can never make the live
+      -- commit of the same FR a no-op (committed_frs' key is the FR) and no relay of commit_outbox ever sees
+      -- a shadow decision.
+      CREATE TABLE shadow_frs (
+        source_id    bigint      NOT NULL,
+        fr_id        bigint      NOT NULL,
+        fr_number    text,
+        workflow_id  text        NOT NULL,
+        fr           jsonb       NOT NULL,
+        decision     jsonb       NOT NULL,
+        committed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (source_id, fr_id)
+      );
+
+      CREATE TABLE shadow_outcomes (
+        source_id   bigint      NOT NULL,
+        fr_id       bigint      NOT NULL,
+        outcome     text        NOT NULL,
+        updated_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (source_id, fr_id)
+      );
+
+      CREATE TABLE shadow_shipments (
+        source_id       bigint      NOT NULL,
+        fr_id           bigint      NOT NULL,
+        tracking_number text        NOT NULL,
+        shipment        jsonb       NOT NULL,
+        recorded_at     timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (source_id, fr_id, tracking_number)
+      );
+
+      -- One row per write request a shadow workflow made. The key is the activity attempt's identity (run,
+      -- activity, n-th write of that activity), so a retried activity records its request once.
+      CREATE TABLE shadow_writes (
+        workflow_id text        NOT NULL,
+        run_id      text        NOT NULL,
+        activity_id text        NOT NULL,
+        seq         integer     NOT NULL,
+        source_id   bigint      NOT NULL,
+        fr_id       bigint,
+        endpoint    text        NOT NULL,
+        method      text        NOT NULL,
+        path        text        NOT NULL,
+        query       jsonb,
+        body        jsonb,
+        recorded_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (workflow_id, run_id, activity_id, seq)
+      );
+      CREATE INDEX shadow_writes_by_fr ON shadow_writes (source_id, fr_id);
+    `,
+  },
 ];

@@ -12,6 +12,7 @@ import type { FrStore } from '../../store/types';
 import { StoreError } from '../../store/errors';
 import { inspectStore } from '../../store/inspection';
 import { databaseOf } from '../../store/sql-store';
+import { shadowStoreOf } from '../../store/shadow-store';
 
 // One behavioural suite, two real databases: the embedded PGlite store and a real PostgreSQL server that
 // scripts/postgres.sh starts in a temp dir. Each test uses its own FR ids and compares stats as deltas, so
@@ -316,6 +317,61 @@ describe.each(impls)('FrStore: $name', (impl) => {
     expect(e.deterministic).toBe(true);
     const everything = JSON.stringify({ ...e, message: e.message, stack: e.stack });
     for (const pii of ['Grace', 'grace@example.com', '555 0100']) expect(everything).not.toContain(pii);
+  });
+
+  it('shadow mode: a shadow commit stays in its own tables and never makes the live commit a no-op', async () => {
+    const f = fr();
+    const shadow = shadowStoreOf(store);
+    const before = await inspectStore(store).stats();
+    const shadowed = await shadow.commit({
+      sourceId: 7,
+      frId: f.id,
+      workflowId: `shadow:fr:7:${f.id}`,
+      fr: f,
+      decision: reject,
+    });
+    expect(shadowed).toMatchObject({ inserted: true, record: { decision: reject } });
+    expect(
+      (await shadow.commit({ sourceId: 7, frId: f.id, workflowId: 'x', fr: f, decision: accept })).record,
+    ).toMatchObject({ decision: reject, workflowId: `shadow:fr:7:${f.id}` });
+    await shadow.recordOutcome(7, f.id, 'rejected');
+    expect(
+      (
+        await shadow.recordShipment({
+          sourceId: 7,
+          frId: f.id,
+          trackingNumber: 'S1',
+          shipment: { trackingNumber: 'S1', items: [] },
+          flxpointShipmentId: 0,
+        })
+      ).inserted,
+    ).toBe(true);
+    expect(await store.get(7, f.id)).toBeUndefined();
+    expect(await inspectStore(store).stats()).toEqual(before);
+    // The switch to live: the live commit inserts, with its own decision, and its outbox row.
+    const live = await commit(f, accept);
+    expect(live).toMatchObject({ inserted: true, record: { decision: accept, flxpointOutcome: null } });
+    expect((await inspectStore(store).stats()).commitSideEffects).toBe(before.commitSideEffects + 1);
+    expect((await shadow.get(7, f.id))?.flxpointOutcome).toBe('rejected');
+    // Recorded writes: once per (workflow, run, activity, seq), with the FR id and the request.
+    const write = {
+      workflowId: `shadow:fr:7:${f.id}`,
+      runId: 'r1',
+      activityId: '5',
+      seq: 0,
+      sourceId: 7,
+      frId: f.id,
+      endpoint: 'adjust',
+      method: 'POST',
+      path: `/fulfillment-requests/${f.id}/adjust`,
+      query: null,
+      body: { items: [{ id: 1, acknowledgedQuantity: 0, cancelledQuantity: 2 }], note: 'a\u0000b' },
+    };
+    expect(await shadow.recordWrite(write)).toEqual({ inserted: true });
+    expect(await shadow.recordWrite(write)).toEqual({ inserted: false });
+    expect(await shadow.listWrites(write.workflowId)).toEqual([
+      { ...write, body: { ...write.body, note: 'a\uFFFDb' }, recordedAt: expect.any(String) },
+    ]);
   });
 
   it('rejects malformed ids before touching the database', async () => {
