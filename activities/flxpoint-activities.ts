@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FulfillmentRequestSnapshot, ShipmentRecord } from '../common/domain';
 import { flxpointFailureType } from '../common/failure-types';
@@ -10,6 +11,13 @@ import { toSnapshot } from './flxpoint/schemas';
 // Flxpoint activities: exactly one HTTP request each, so the task queue's activity rate limit is the
 // token's request budget. Created once per source with that source's client (and so its token, which
 // never leaves this closure). Errors are translated in one place: toApplicationFailure.
+//
+// Writes (acknowledge, adjust, processing-failed, shipment) are never sent blind a second time: a retried
+// attempt follows one whose answer may have been lost after Flxpoint acted, so it fails at once with the
+// non-retryable `Flxpoint.outcome_unknown` and the FR workflow reads the FR to settle the write
+// (workflows/settle.ts; docs/flxpoint-api.md, "Read-back rules"). Error wording is no evidence either way:
+// an "already acknowledged" or "duplicate tracking number" 4xx is a refusal like any other until the read
+// shows whose write it was.
 
 export interface FrRef {
   id: number;
@@ -45,6 +53,23 @@ export function createFlxpointActivities(
     }
   }
 
+  /** A write: sent on the first attempt only (see the note at the top). */
+  async function write<T>(endpoint: string, fn: () => Promise<T>): Promise<T> {
+    const attempt = currentAttempt();
+    if (attempt > 1) {
+      opts.metrics?.request({ endpoint, ok: false, kind: 'outcome_unknown', seconds: 0 });
+      throw ApplicationFailure.create({
+        type: flxpointFailureType('outcome_unknown'),
+        nonRetryable: true,
+        message:
+          `Flxpoint ${endpoint}: attempt ${attempt} follows one whose outcome is unknown (its answer was lost, ` +
+          'or it failed after Flxpoint may have acted); not sent again blind: the workflow reads the FR to settle it',
+        details: [{ kind: 'outcome_unknown', endpoint, attempt }],
+      });
+    }
+    return call(endpoint, fn);
+  }
+
   return {
     /** One page of FRs waiting for this source. Only references go into the poller's history. */
     async listNewFulfillmentRequests(input: { page: number; size: number }): Promise<ListPageResult> {
@@ -63,34 +88,33 @@ export function createFlxpointActivities(
       return toSnapshot(await call('get', () => client.getFulfillmentRequest(input.frId)));
     },
 
-    /** Acknowledges every open quantity. "Already acknowledged" is success: a retried ack must not fail. */
+    /**
+     * Acknowledges every open quantity. A 4xx (whatever its words, "already acknowledged" included) is
+     * thrown: the workflow reads the FR to tell our acknowledgement from someone else's. The
+     * `already_acknowledged` result is no longer produced; recorded histories still hold it.
+     */
     async acknowledgeFulfillmentRequest(input: {
       frId: number;
     }): Promise<'acknowledged' | 'already_acknowledged'> {
-      try {
-        await call('acknowledge', () => client.acknowledge(input.frId));
-        return 'acknowledged';
-      } catch (err) {
-        if (err instanceof ApplicationFailure && err.type === flxpointFailureType('already_acknowledged'))
-          return 'already_acknowledged';
-        throw err;
-      }
+      await write('acknowledge', () => client.acknowledge(input.frId));
+      return 'acknowledged';
     },
 
     async adjustFulfillmentRequest(input: {
       frId: number;
       body: AdjustRequest;
     }): Promise<FulfillmentRequestSnapshot> {
-      return toSnapshot(await call('adjust', () => client.adjust(input.frId, input.body)));
+      return toSnapshot(await write('adjust', () => client.adjust(input.frId, input.body)));
     },
 
     async markFulfillmentRequestFailed(input: { frId: number; reason: string }): Promise<void> {
-      await call('processing-failed', () => client.markProcessingFailed(input.frId, input.reason));
+      await write('processing-failed', () => client.markProcessingFailed(input.frId, input.reason));
     },
 
     /**
-     * Creates one shipment. A duplicate tracking number on the same FR means an earlier attempt already
-     * created it (the response was lost): success, not an error.
+     * Creates one shipment. A 4xx ("duplicate tracking number" or any other words) is thrown: the workflow
+     * reads the FR's shipments to tell a create of ours whose answer was lost from someone else's. The
+     * `duplicate: true` result is no longer produced; recorded histories still hold it.
      */
     async createShipment(input: {
       frId: number;
@@ -98,33 +122,32 @@ export function createFlxpointActivities(
       shipment: ShipmentRecord;
     }): Promise<{ shipmentId: number | null; duplicate: boolean }> {
       const s = input.shipment;
-      try {
-        const created = await call('create-shipment', () =>
-          client.createShipment({
-            fulfillmentRequestId: input.frId,
-            sourceId: input.sourceId,
-            shipment: {
-              trackingNumber: s.trackingNumber,
-              carrier: s.carrier,
-              method: s.method,
-              shippedAt: s.shippedAt,
-              trackingUrl: s.trackingUrl,
-              shipmentItems: s.items.map((i) => ({ fulfillmentRequestItemId: i.id, quantity: i.quantity })),
-            },
-          }),
-        );
-        return { shipmentId: created.id ?? null, duplicate: false };
-      } catch (err) {
-        if (
-          err instanceof ApplicationFailure &&
-          err.type === flxpointFailureType('duplicate_tracking_number')
-        ) {
-          return { shipmentId: null, duplicate: true };
-        }
-        throw err;
-      }
+      const created = await write('create-shipment', () =>
+        client.createShipment({
+          fulfillmentRequestId: input.frId,
+          sourceId: input.sourceId,
+          shipment: {
+            trackingNumber: s.trackingNumber,
+            carrier: s.carrier,
+            method: s.method,
+            shippedAt: s.shippedAt,
+            trackingUrl: s.trackingUrl,
+            shipmentItems: s.items.map((i) => ({ fulfillmentRequestItemId: i.id, quantity: i.quantity })),
+          },
+        }),
+      );
+      return { shipmentId: created.id ?? null, duplicate: false };
     },
   };
 }
 
 export type FlxpointActivities = ReturnType<typeof createFlxpointActivities>;
+
+/** This activity attempt's number; 1 outside an activity (a direct call in a test or the CLI). */
+function currentAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}

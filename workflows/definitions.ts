@@ -72,7 +72,9 @@ export type FrOutcome =
   | 'cancelled_upstream'
   | 'acknowledge_refused'
   | 'not_found'
-  | 'cancelled_by_operator';
+  | 'cancelled_by_operator'
+  /** Flxpoint shows our write done by someone else, or done differently (see `conflicts`). */
+  | 'conflict';
 
 export interface ShipmentState {
   trackingNumber: string;
@@ -106,6 +108,11 @@ export interface FrStatus {
   lastError: string | null;
   /** Operator actions that were refused, newest last. */
   refusals: string[];
+  /**
+   * Writes Flxpoint shows done, but not by this worker or not as asked (read back after an uncertain or
+   * refused write), newest last; absent when there were none. See docs/operations.md, "Conflicts".
+   */
+  conflicts?: string[];
 }
 
 export interface FailRequest {

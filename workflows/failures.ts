@@ -22,6 +22,11 @@ export function isHandlerRejection(err: unknown): boolean {
   return rootApplicationFailure(err)?.type === HANDLER_REJECTED;
 }
 
+/** A write retried after an attempt whose answer was lost: the workflow reads the FR to settle it. */
+export function isOutcomeUnknown(err: unknown): boolean {
+  return flxpointKind(err) === 'outcome_unknown';
+}
+
 /** A 4xx (or a handler's "no"): retrying cannot help. */
 export function isNonRetryable(err: unknown): boolean {
   return rootApplicationFailure(err)?.nonRetryable === true;

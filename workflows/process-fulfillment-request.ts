@@ -29,7 +29,13 @@ import {
   type FrStep,
   type ProcessFulfillmentRequestInput,
 } from './definitions';
-import { failureMessage, flxpointKind, isHandlerRejection, isNonRetryable } from './failures';
+import {
+  failureMessage,
+  flxpointKind,
+  isHandlerRejection,
+  isNonRetryable,
+  isOutcomeUnknown,
+} from './failures';
 import {
   adjustBody,
   applyDecision,
@@ -39,6 +45,14 @@ import {
   ledgerFromFr,
   shipmentProblems,
 } from './fr-quantities';
+import {
+  settleAcknowledge,
+  settleAdjust,
+  settleProcessingFailed,
+  settleShipment,
+  type ReadBack,
+  type Settlement,
+} from './settle';
 
 // One durable workflow per fulfillment request, id `fr:<sourceId>:<frId>`. Read `run()` top to bottom:
 //
@@ -46,8 +60,9 @@ import {
 //         → ship (wait for shipments, create each in Flxpoint) → finish
 //
 // Flxpoint is only told "I've got this" after the local commit, as the polling guide demands. Every step
-// is an activity, so a crash anywhere resumes at the step that did not finish; each step is idempotent
-// (commit on the FR id, "already acknowledged" = success, duplicate tracking number = success).
+// is an activity, so a crash anywhere resumes at the step that did not finish. The commit is idempotent on
+// the FR id; a Flxpoint write whose outcome is unknown or refused is settled by reading the FR
+// (workflows/settle.ts, docs/flxpoint-api.md "Read-back rules"), never by the words of an error.
 //
 // Versioning: released histories (test/fixtures/histories/<release>/) must replay against this code. Any
 // change to the commands a step issues (activities, timers, search-attribute upserts, their order) goes
@@ -56,6 +71,14 @@ import {
 /** Patch: shipment signals are checked by common/shipment.ts (v0.2.0); before, by fr-quantities alone. */
 const SHIPMENT_VALIDATION_PATCH = 'shipment-validation-common';
 
+/**
+ * Patch: a write whose outcome is unknown (retried attempt, lost answer) or refused (any 4xx) is settled by
+ * reading the FR (workflows/settle.ts) (v0.2.0); before, error wording decided inside the activities.
+ */
+const SETTLE_PATCH = 'settle-writes-by-reading';
+/** Patch: a fail that arrives while the acknowledge/adjust is in flight is refused and cleared (v0.2.0). */
+const LATE_FAIL_PATCH = 'late-fail-refused';
+
 /** Flxpoint's processing statuses after which there is nothing left for this source to do. */
 const TERMINAL_UPSTREAM = new Set(['canceled', 'voided']);
 
@@ -63,6 +86,16 @@ const TERMINAL_UPSTREAM = new Set(['canceled', 'voided']);
 type Ended = { end: FrOutcome };
 const ended = (outcome: FrOutcome): Ended => ({ end: outcome });
 const isEnded = (x: unknown): x is Ended => typeof x === 'object' && x !== null && 'end' in x;
+
+/** An adjust that did not happen: refused (the 4xx stands), FR gone upstream, or changed by someone else. */
+interface AdjustFailed {
+  adjustFailed: 'refused' | 'gone' | 'conflict';
+  /** False on the v0.1.0 path: the FR was not read yet. */
+  settled: boolean;
+  detail: string;
+}
+const isAdjustFailed = (x: unknown): x is AdjustFailed =>
+  typeof x === 'object' && x !== null && 'adjustFailed' in x;
 
 const INTERRUPTED = Symbol('interrupted');
 
@@ -218,24 +251,47 @@ class FulfillmentRequestWorkflow {
 
   private async acknowledge(): Promise<void | Ended> {
     this.setStep('acknowledging');
-    try {
-      const res = await this.api.acknowledgeFulfillmentRequest({ frId: this.input.frId });
-      // "Already acknowledged" (a retry whose first answer was lost, or someone else) is success.
-      log.info('acknowledged in Flxpoint', {
-        ...this.logTags(),
-        alreadyAcknowledged: res === 'already_acknowledged',
-      });
-      this.status.items = applyDecision(this.status.items, { kind: 'accept' });
-    } catch (err) {
-      if (!isNonRetryable(err)) throw err;
-      this.status.lastError = failureMessage(err);
-      log.warn('acknowledge refused by Flxpoint; not retrying', {
-        ...this.logTags(),
-        error: this.status.lastError,
-      });
-      return ended((await this.upstreamTerminal()) ? 'cancelled_upstream' : 'acknowledge_refused');
+    // What Flxpoint holds once our acknowledgement lands: every open unit acknowledged.
+    const expected = applyDecision(this.status.items, { kind: 'accept' });
+    const attempts = { uncertain: false };
+    for (;;) {
+      try {
+        const res = await this.api.acknowledgeFulfillmentRequest({ frId: this.input.frId });
+        log.info('acknowledged in Flxpoint', {
+          ...this.logTags(),
+          alreadyAcknowledged: res === 'already_acknowledged',
+        });
+        this.status.items = expected;
+        break;
+      } catch (err) {
+        if (!isNonRetryable(err)) throw err;
+        if (!patched(SETTLE_PATCH)) {
+          // v0.1.0: "already acknowledged" was success inside the activity; any other 4xx ended the FR.
+          this.status.lastError = failureMessage(err);
+          log.warn('acknowledge refused by Flxpoint; not retrying', {
+            ...this.logTags(),
+            error: this.status.lastError,
+          });
+          return ended((await this.upstreamTerminal()) ? 'cancelled_upstream' : 'acknowledge_refused');
+        }
+        const unknown = isOutcomeUnknown(err);
+        attempts.uncertain ||= unknown;
+        const fr = await this.readBack();
+        const s = settleAcknowledge(fr, expected, attempts);
+        this.noteSettlement('acknowledge', s, err);
+        if (s.kind === 'ours') {
+          this.status.items = ledgerFromFr(fr as FulfillmentRequestSnapshot);
+          break;
+        }
+        if (s.kind === 'absent' && unknown) continue;
+        this.status.lastError = failureMessage(err);
+        if (s.kind === 'absent') return ended('acknowledge_refused');
+        if (s.kind === 'gone') return ended('cancelled_upstream');
+        return this.conflictEnded('acknowledge', s.detail);
+      }
     }
     this.claimed = true;
+    this.refuseLateFail('acknowledge');
     this.meter
       .createCounter('flxpoint_fr_acknowledged', 'frs', 'FRs acknowledged in full in Flxpoint')
       .add(1);
@@ -253,16 +309,38 @@ class FulfillmentRequestWorkflow {
             applyDecision(this.status.items, { kind: 'reject', reason: '', killOrFillType: 'fill' }),
             decision.kind === 'reject' ? decision.killOrFillType : 'fill',
           );
-    const adjusted = await this.adjustInFlxpoint(body);
-    if (adjusted === 'refused')
-      return ended((await this.upstreamTerminal()) ? 'cancelled_upstream' : 'acknowledge_refused');
+    const adjusted = await this.adjustInFlxpoint(body, 'adjust');
+    if (isAdjustFailed(adjusted)) {
+      if (!adjusted.settled)
+        return ended((await this.upstreamTerminal()) ? 'cancelled_upstream' : 'acknowledge_refused');
+      if (adjusted.adjustFailed === 'refused') return ended('acknowledge_refused');
+      if (adjusted.adjustFailed === 'gone') return ended('cancelled_upstream');
+      return this.conflictEnded('adjust', adjusted.detail);
+    }
     this.status.items = ledgerFromFr(adjusted);
     this.claimed = true;
+    this.refuseLateFail('adjust');
     if (operatorCancel) return ended('cancelled_by_operator');
     // A partial decision that acknowledged nothing is a reject in Flxpoint's eyes (the FR is Canceled).
     if (decision.kind === 'reject' || this.status.items.every((i) => i.acknowledged === 0))
       return ended('rejected');
     await this.recordOutcome('adjusted');
+  }
+
+  /**
+   * Issue 10 row 1: a `fail` that arrived while the acknowledge/adjust was in flight comes too late
+   * (Flxpoint now holds our claim and allows processing-failed only before it). Refused visibly and
+   * cleared, so the FR goes on and takes shipments instead of refusing them forever.
+   */
+  private refuseLateFail(what: 'acknowledge' | 'adjust'): void {
+    const req = this.failRequested();
+    if (!req || !patched(LATE_FAIL_PATCH)) return;
+    this.failRequest = null;
+    this.refuse(
+      `fail refused: it arrived while the ${what} was in flight, and Flxpoint now holds it (processing-failed ` +
+        'is allowed only before); the FR goes on and takes shipments; send the cancel signal to cancel the ' +
+        `unshipped quantities instead (reason was: ${req.reason})`,
+    );
   }
 
   // ---- 5. ship: wait for shipments (update/signal/intake), create each in Flxpoint -------------------------
@@ -282,12 +360,14 @@ class FulfillmentRequestWorkflow {
       }
       await this.holdWhilePaused();
       if (this.cancelRequest) {
-        if (await this.cancelUnshipped()) return 'cancelled_by_operator';
+        const cancelled = await this.cancelUnshipped();
+        if (cancelled) return cancelled;
         continue;
       }
       const next = this.pending[0];
       if (!next) continue;
-      await this.createShipment(next);
+      const gone = await this.createShipment(next);
+      if (gone) return gone;
       this.pending.shift();
       this.setStep('awaiting_shipment');
     }
@@ -303,12 +383,20 @@ class FulfillmentRequestWorkflow {
     return true;
   }
 
-  /** Cancels every unshipped unit. False when Flxpoint refused (the FR keeps waiting for shipments). */
-  private async cancelUnshipped(): Promise<boolean> {
+  /**
+   * Cancels every unshipped unit: the outcome that ends the FR, or false when Flxpoint refused (the FR keeps
+   * waiting for shipments).
+   */
+  private async cancelUnshipped(): Promise<FrOutcome | false> {
     this.setStep('cancelling');
-    const adjusted = await this.adjustInFlxpoint(cancelUnshippedBody(this.status.items));
-    if (adjusted === 'refused') {
-      this.refuse(`cancel refused by Flxpoint: ${this.status.lastError}`);
+    const adjusted = await this.adjustInFlxpoint(cancelUnshippedBody(this.status.items), 'cancel');
+    if (isAdjustFailed(adjusted)) {
+      if (adjusted.adjustFailed === 'gone') {
+        this.rejectPending(`refused: ${adjusted.detail}`);
+        return 'cancelled_upstream';
+      }
+      if (adjusted.adjustFailed === 'refused')
+        this.refuse(`cancel refused by Flxpoint: ${this.status.lastError}`);
       this.cancelRequest = null;
       this.setStep('awaiting_shipment');
       return false;
@@ -316,10 +404,11 @@ class FulfillmentRequestWorkflow {
     this.status.items = ledgerFromFr(adjusted);
     for (const s of this.status.shipments) if (s.status === 'pending') s.status = 'rejected';
     this.pending.length = 0;
-    return true;
+    return 'cancelled_by_operator';
   }
 
-  private async createShipment(next: ShipmentRecord): Promise<void> {
+  /** Creates one shipment in Flxpoint; returns an outcome only when the FR turned out gone upstream. */
+  private async createShipment(next: ShipmentRecord): Promise<FrOutcome | undefined> {
     this.setStep('creating_shipment', `creating shipment ${next.trackingNumber}`);
     const entry = this.status.shipments.find(
       (s) => s.trackingNumber === next.trackingNumber && s.status === 'pending',
@@ -329,30 +418,86 @@ class FulfillmentRequestWorkflow {
       entry.status = 'rejected';
       entry.error = problems.join('; ');
       this.refuse(`shipment ${next.trackingNumber} dropped: ${entry.error}`);
-      return;
+      return undefined;
     }
-    try {
-      const created = await this.api.createShipment({
-        frId: this.input.frId,
-        sourceId: this.input.sourceId,
-        shipment: next,
-      });
-      entry.status = created.duplicate ? 'duplicate' : 'created';
-      entry.flxpointShipmentId = created.shipmentId;
-      this.status.items = applyShipment(this.status.items, next);
-      await this.local.recordShipment({
-        sourceId: this.input.sourceId,
-        frId: this.input.frId,
-        shipment: next,
-        flxpointShipmentId: created.shipmentId,
-      });
-    } catch (err) {
-      if (!isNonRetryable(err)) throw err;
-      entry.status = 'rejected';
-      entry.error = failureMessage(err);
-      this.status.lastError = entry.error;
-      this.refuse(`shipment ${next.trackingNumber} refused by Flxpoint: ${entry.error}`);
+    const attempts = { uncertain: false };
+    for (;;) {
+      try {
+        const created = await this.api.createShipment({
+          frId: this.input.frId,
+          sourceId: this.input.sourceId,
+          shipment: next,
+        });
+        entry.status = created.duplicate ? 'duplicate' : 'created';
+        entry.flxpointShipmentId = created.shipmentId;
+        this.status.items = applyShipment(this.status.items, next);
+        await this.recordShipment(next, created.shipmentId);
+        return undefined;
+      } catch (err) {
+        if (!isNonRetryable(err)) throw err;
+        const message = failureMessage(err);
+        if (!patched(SETTLE_PATCH)) {
+          entry.status = 'rejected';
+          entry.error = message;
+          this.status.lastError = message;
+          this.refuse(`shipment ${next.trackingNumber} refused by Flxpoint: ${message}`);
+          return undefined;
+        }
+        const unknown = isOutcomeUnknown(err);
+        attempts.uncertain ||= unknown;
+        const fr = await this.readBack();
+        const s = settleShipment(fr, next, attempts);
+        this.noteSettlement('shipment', s, err);
+        if (s.kind === 'gone') {
+          // Issue 10 row 8: the FR is gone upstream; it takes no shipments and ends as such.
+          const why = `refused by Flxpoint: ${s.detail}; the FR takes no shipments`;
+          entry.status = 'rejected';
+          entry.error = why;
+          this.status.lastError = `shipment ${next.trackingNumber} ${why} (${message})`;
+          this.refuse(`shipment ${next.trackingNumber} ${why}`);
+          this.rejectPending(why);
+          return 'cancelled_upstream';
+        }
+        // What Flxpoint records (ours, someone else's shipments, cancellations) is what the FR waits for.
+        this.status.items = ledgerFromFr(fr as FulfillmentRequestSnapshot);
+        if (s.kind === 'ours') {
+          entry.status = 'created';
+          entry.flxpointShipmentId = s.shipmentId ?? null;
+          await this.recordShipment(next, s.shipmentId ?? null);
+          return undefined;
+        }
+        if (s.kind === 'absent' && unknown) continue;
+        entry.status = 'rejected';
+        if (s.kind === 'conflict') {
+          entry.error = `conflict: ${s.detail}`;
+          this.recordConflict(`shipment ${next.trackingNumber}`, s.detail);
+          return undefined;
+        }
+        entry.error = message;
+        this.status.lastError = message;
+        this.refuse(`shipment ${next.trackingNumber} refused by Flxpoint: ${message}`);
+        return undefined;
+      }
     }
+  }
+
+  private recordShipment(shipment: ShipmentRecord, flxpointShipmentId: number | null): Promise<unknown> {
+    return this.local.recordShipment({
+      sourceId: this.input.sourceId,
+      frId: this.input.frId,
+      shipment,
+      flxpointShipmentId,
+    });
+  }
+
+  /** Every shipment still waiting to be created is refused with `why` (the FR will take none). */
+  private rejectPending(why: string): void {
+    for (const s of this.status.shipments) {
+      if (s.status !== 'pending') continue;
+      s.status = 'rejected';
+      s.error = why;
+    }
+    this.pending.length = 0;
   }
 
   // ---- 6. finish ---------------------------------------------------------------------------------------------
@@ -381,35 +526,80 @@ class FulfillmentRequestWorkflow {
   private async markFailed(reason: string, by: 'decision' | 'operator'): Promise<Ended> {
     await this.holdWhilePaused();
     this.setStep('failing');
-    try {
-      await this.api.markFulfillmentRequestFailed({ frId: this.input.frId, reason });
-      log.info('marked processing-failed', { ...this.logTags(), by });
-      return ended('processing_failed');
-    } catch (err) {
-      if (!isNonRetryable(err)) throw err;
-      this.status.lastError = failureMessage(err);
-      this.refuse(`processing-failed refused by Flxpoint: ${this.status.lastError}`);
-      return ended((await this.upstreamTerminal()) ? 'cancelled_upstream' : 'processing_failed_refused');
+    const attempts = { uncertain: false };
+    for (;;) {
+      try {
+        await this.api.markFulfillmentRequestFailed({ frId: this.input.frId, reason });
+        log.info('marked processing-failed', { ...this.logTags(), by });
+        return ended('processing_failed');
+      } catch (err) {
+        if (!isNonRetryable(err)) throw err;
+        const message = failureMessage(err);
+        if (!patched(SETTLE_PATCH)) {
+          this.status.lastError = message;
+          this.refuse(`processing-failed refused by Flxpoint: ${message}`);
+          return ended((await this.upstreamTerminal()) ? 'cancelled_upstream' : 'processing_failed_refused');
+        }
+        const unknown = isOutcomeUnknown(err);
+        attempts.uncertain ||= unknown;
+        const s = settleProcessingFailed(await this.readBack(), attempts);
+        this.noteSettlement('processing-failed', s, err);
+        if (s.kind === 'ours') {
+          log.info('marked processing-failed', { ...this.logTags(), by });
+          return ended('processing_failed');
+        }
+        if (s.kind === 'absent' && unknown) continue;
+        this.status.lastError = message;
+        if (s.kind === 'conflict') return this.conflictEnded('processing-failed', s.detail);
+        this.refuse(`processing-failed refused by Flxpoint: ${message}`);
+        return ended(s.kind === 'gone' ? 'cancelled_upstream' : 'processing_failed_refused');
+      }
     }
   }
 
+  /**
+   * One adjust (claim or operator cancel). A refusal or an unknown outcome is settled by reading the FR
+   * (v0.2.0); `settled: false` is the v0.1.0 path, where the caller asks upstreamTerminal() itself.
+   */
   private async adjustInFlxpoint(
     body: ReturnType<typeof adjustBody>,
-  ): Promise<FulfillmentRequestSnapshot | 'refused'> {
-    try {
-      return await this.api.adjustFulfillmentRequest({ frId: this.input.frId, body });
-    } catch (err) {
-      if (!isNonRetryable(err)) throw err;
-      this.status.lastError = failureMessage(err);
-      log.warn('adjust refused by Flxpoint; not retrying', {
-        ...this.logTags(),
-        error: this.status.lastError,
-      });
-      return 'refused';
+    what: 'adjust' | 'cancel',
+  ): Promise<FulfillmentRequestSnapshot | AdjustFailed> {
+    const before = this.status.items;
+    const attempts = { uncertain: false };
+    for (;;) {
+      try {
+        return await this.api.adjustFulfillmentRequest({ frId: this.input.frId, body });
+      } catch (err) {
+        if (!isNonRetryable(err)) throw err;
+        const message = failureMessage(err);
+        if (!patched(SETTLE_PATCH)) {
+          this.status.lastError = message;
+          log.warn('adjust refused by Flxpoint; not retrying', { ...this.logTags(), error: message });
+          return { adjustFailed: 'refused', settled: false, detail: message };
+        }
+        const unknown = isOutcomeUnknown(err);
+        attempts.uncertain ||= unknown;
+        const fr = await this.readBack();
+        const s = settleAdjust(fr, body, before, attempts);
+        this.noteSettlement(what, s, err);
+        if (s.kind === 'ours') return fr as FulfillmentRequestSnapshot;
+        if (s.kind === 'absent' && unknown) continue;
+        this.status.lastError = message;
+        if (s.kind === 'gone') return { adjustFailed: 'gone', settled: true, detail: s.detail };
+        if (s.kind === 'absent') {
+          log.warn('adjust refused by Flxpoint; not retrying', { ...this.logTags(), error: message });
+          return { adjustFailed: 'refused', settled: true, detail: message };
+        }
+        // Someone else changed the quantities: the FR waits for what Flxpoint now records.
+        this.status.items = ledgerFromFr(fr as FulfillmentRequestSnapshot);
+        if (what === 'cancel') this.recordConflict('cancel', s.detail);
+        return { adjustFailed: 'conflict', settled: true, detail: s.detail };
+      }
     }
   }
 
-  /** Asks Flxpoint why a 4xx happened: an FR cancelled or voided upstream ends as such. */
+  /** Asks Flxpoint why a 4xx happened: an FR cancelled or voided upstream ends as such (v0.1.0 path). */
   private async upstreamTerminal(): Promise<boolean> {
     try {
       const fr = await this.api.fetchFulfillmentRequest({ frId: this.input.frId });
@@ -418,6 +608,50 @@ class FulfillmentRequestWorkflow {
       if (flxpointKind(err) === 'not_found') return true;
       throw err;
     }
+  }
+
+  /** A fresh read of the FR to settle a write (one fetch activity, one request); a 404 reads `not_found`. */
+  private async readBack(): Promise<ReadBack> {
+    try {
+      return await this.api.fetchFulfillmentRequest({ frId: this.input.frId });
+    } catch (err) {
+      if (flxpointKind(err) === 'not_found') return 'not_found';
+      throw err;
+    }
+  }
+
+  /** Log line and metric for every write settled by reading (docs/operations.md, metrics). */
+  private noteSettlement(write: string, s: Settlement, err: unknown): void {
+    this.meter
+      .createCounter(
+        'flxpoint_writes_settled',
+        'writes',
+        'Uncertain Flxpoint writes settled by reading the FR',
+      )
+      .add(1, { write, result: s.kind });
+    log.info('Flxpoint write settled by reading the FR', {
+      ...this.logTags(),
+      write,
+      result: s.kind,
+      ...('detail' in s ? { detail: s.detail } : {}),
+      after: failureMessage(err).slice(0, 200),
+    });
+  }
+
+  /** Flxpoint shows the write done, but not (provably) by us: visible in status, search attribute and log. */
+  private recordConflict(write: string, detail: string): void {
+    const line = `conflict on ${write}: ${detail}; see docs/operations.md, "Conflicts"`;
+    const conflicts = (this.status.conflicts ??= []);
+    conflicts.push(line);
+    if (conflicts.length > 20) conflicts.shift();
+    this.status.lastError = line;
+    log.warn(line, this.logTags());
+    this.refreshDetails();
+  }
+
+  private conflictEnded(write: string, detail: string): Ended {
+    this.recordConflict(write, detail);
+    return ended('conflict');
   }
 
   private recordOutcome(outcome: string): Promise<void> {
@@ -557,9 +791,17 @@ class FulfillmentRequestWorkflow {
 
   private setStep(step: FrStep, extra?: string): void {
     this.status.step = step;
-    const value = step === 'awaiting_shipment' && this.status.overdue ? 'awaiting_shipment_overdue' : step;
+    const value = this.stepAttribute(step);
     upsertSearchAttributes([{ key: FR_STEP, value }]);
     this.refreshDetails(extra);
+  }
+
+  /** FlxpointFrStep: the step, flagged when the FR is overdue or holds a conflict an operator must look at. */
+  private stepAttribute(step: FrStep): string {
+    if (step === 'done' && this.status.outcome === 'conflict') return 'conflict';
+    if (step !== 'awaiting_shipment') return step;
+    if (this.status.overdue) return 'awaiting_shipment_overdue';
+    return this.status.conflicts?.length ? 'awaiting_shipment_conflict' : step;
   }
 
   private refreshDetails(extra?: string): void {
@@ -573,6 +815,7 @@ class FulfillmentRequestWorkflow {
         ? `**shipments** ${s.shipments.map((x) => `${x.trackingNumber} (${x.status})`).join(', ')}`
         : '',
       s.lastError ? `**last error** ${s.lastError}` : '',
+      s.conflicts?.length ? `**conflict** ${s.conflicts.at(-1)}` : '',
       extra ?? '',
     ];
     setCurrentDetails(lines.filter(Boolean).join('\n\n'));

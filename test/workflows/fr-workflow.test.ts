@@ -13,6 +13,7 @@ import {
   type Flx,
 } from './support/fr-env';
 import { FR_SCENARIOS, gatesFor, type FrScenario } from './support/fr-scenarios';
+import { SETTLE_SCENARIOS } from './support/fr-settle-scenarios';
 
 // Every branch of the FR workflow (and the poller) against the time-skipping test server with fake
 // activities: outcome, status, which activities ran. Seconds, not minutes; the end-to-end suite
@@ -40,7 +41,7 @@ describe('FR workflow, time-skipping', () => {
   });
   afterAll(async () => shared?.teardown());
 
-  for (const scenario of FR_SCENARIOS) {
+  for (const scenario of [...FR_SCENARIOS, ...SETTLE_SCENARIOS]) {
     it(`${scenario.name} → ${scenario.outcome}`, async () => {
       const env = scenario.skipsTime ? await createTimeSkippingEnv() : shared;
       try {
