@@ -17,6 +17,23 @@ export interface LoadHandlerOptions {
 }
 
 const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
+
+/**
+ * A handler spec the worker cannot use (unknown form, bad URL, module missing or of the wrong shape): a
+ * configuration error, which the worker reports like every other (exit 2) before doing any work.
+ */
+export class HandlerConfigError extends Error {
+  override readonly name = 'HandlerConfigError';
+}
+
+/**
+ * The http: handler's request timeout for an activity attempt of `attemptTimeoutMs` (FR_HANDLER_TIMEOUT):
+ * 5 s less (10 % less for short ones), so the handler's own "did not answer within" message, rather than
+ * Temporal's start-to-close timeout, says what happened.
+ */
+export function httpTimeoutFor(attemptTimeoutMs: number): number {
+  return Math.max(1, Math.round(attemptTimeoutMs - Math.min(5_000, attemptTimeoutMs * 0.1)));
+}
 const MODULE_EXTENSIONS = ['', '.ts', '.js', '.cjs'];
 const USAGE =
   'expected "accept-all", "http:<url>" (e.g. http:https://wms.example.com/flxpoint/fr) or "module:<path>"';
@@ -26,28 +43,32 @@ export async function loadHandler(spec: string, options: LoadHandlerOptions = {}
   if (s === 'accept-all') return acceptAllHandler;
   if (s.startsWith('http:') && !s.startsWith('http://')) {
     const url = s.slice('http:'.length);
-    if (!url) throw new Error(`handler spec "http:" has no URL; ${USAGE}`);
-    return createHttpHandler({
-      url,
-      timeoutMs: options.http?.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
-      headers: options.http?.headers,
-      dispatcher: options.http?.dispatcher,
-    });
+    if (!url) throw new HandlerConfigError(`handler spec "http:" has no URL; ${USAGE}`);
+    try {
+      return createHttpHandler({
+        url,
+        timeoutMs: options.http?.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+        headers: options.http?.headers,
+        dispatcher: options.http?.dispatcher,
+      });
+    } catch (err) {
+      throw new HandlerConfigError((err as Error).message);
+    }
   }
   if (s.startsWith('module:'))
     return loadModuleHandler(s.slice('module:'.length), options.cwd ?? process.cwd());
   // Do not echo an http spec back: its URL may carry a token.
   const shown = /^https?:\/\//.test(s) ? `${s.split(':')[0]}://...` : JSON.stringify(s);
   const hint = /^https?:\/\//.test(s) ? ' (prefix the URL with "http:", e.g. http:https://...)' : '';
-  throw new Error(`unknown handler spec ${shown}${hint}; ${USAGE}`);
+  throw new HandlerConfigError(`unknown handler spec ${shown}${hint}; ${USAGE}`);
 }
 
 async function loadModuleHandler(path: string, cwd: string): Promise<FrHandler> {
-  if (!path) throw new Error(`handler spec "module:" has no path; ${USAGE}`);
+  if (!path) throw new HandlerConfigError(`handler spec "module:" has no path; ${USAGE}`);
   const base = isAbsolute(path) ? path : resolve(cwd, path);
   const file = MODULE_EXTENSIONS.map((ext) => base + ext).find((f) => existsSync(f) && statSync(f).isFile());
   if (!file) {
-    throw new Error(
+    throw new HandlerConfigError(
       `handler module not found: ${base} (from "module:${path}", relative paths start at ${cwd}; tried ${MODULE_EXTENSIONS.map((e) => e || '(as given)').join(', ')})`,
     );
   }
@@ -56,7 +77,7 @@ async function loadModuleHandler(path: string, cwd: string): Promise<FrHandler> 
   try {
     mod = (await import(file)) as Record<string, unknown>;
   } catch (err) {
-    throw new Error(
+    throw new HandlerConfigError(
       `handler module ${file} failed to load: ${(err as Error).message}. ` +
         'A .ts module needs the worker to run under tsx (npm run worker); a compiled deployment should point at a .js file.',
       { cause: err },
@@ -65,7 +86,7 @@ async function loadModuleHandler(path: string, cwd: string): Promise<FrHandler> 
 
   const exported = pickExport(mod);
   if (exported === undefined) {
-    throw new Error(
+    throw new HandlerConfigError(
       `handler module ${file} has neither a \`handler\` nor a default export (it exports: ${Object.keys(mod).join(', ') || 'nothing'}). ` +
         'Export an FrHandler ({ name, decide(fr, ctx) }) or a function returning one; see docs/handlers.md.',
     );
@@ -75,11 +96,13 @@ async function loadModuleHandler(path: string, cwd: string): Promise<FrHandler> 
     try {
       candidate = await (exported as () => unknown)();
     } catch (err) {
-      throw new Error(`handler factory exported by ${file} threw: ${(err as Error).message}`, { cause: err });
+      throw new HandlerConfigError(`handler factory exported by ${file} threw: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
   if (!isHandler(candidate)) {
-    throw new Error(
+    throw new HandlerConfigError(
       `handler module ${file} exports ${describeValue(candidate)}, not an FrHandler: ` +
         'expected an object with a non-empty string `name` and a function `decide(fr, ctx)` (or a function returning one); see docs/handlers.md.',
     );

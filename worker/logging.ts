@@ -28,17 +28,33 @@ export function installRuntime(
     ...(opts.metricsBindAddress
       ? { telemetryOptions: { metrics: { prometheus: { bindAddress: opts.metricsBindAddress } } } }
       : {}),
-    logger: new DefaultLogger(level, (entry: LogEntry) => {
-      // Expected for the per-source API workers, which run activities only.
-      if (entry.message.startsWith('No workflows registered')) return;
-      const meta = { ...(entry.meta ?? {}) } as Record<string, unknown>;
-      const wfId = typeof meta.workflowId === 'string' ? meta.workflowId : undefined;
-      const fr = wfId ? parseFrWorkflowId(wfId) : undefined;
-      if (fr) {
-        meta.frId ??= fr.frId;
-        meta.sourceId ??= fr.sourceId;
-      }
-      logger[LEVELS[entry.level]]({ ...meta, sdk: true }, entry.message);
-    }),
+    logger: new DefaultLogger(level, sdkLogRoute(logger)),
   });
+}
+
+/**
+ * Fields of the SDK's log lines that hold an activity's task token: `taskToken` itself, and the whole task
+ * (`task`: its JSON, `taskEncoded`: its protobuf in base64) that the worker prints at debug level and with
+ * activity errors. A task token lets anyone who can reach Temporal complete, fail or heartbeat that activity
+ * (AsyncCompletionClient), so it never reaches a log; the task's input payloads go with it.
+ */
+const TASK_FIELDS = ['taskToken', 'task', 'taskEncoded'];
+
+/** Where one SDK log entry goes: pino, with frId/sourceId added and the task token left out. */
+export function sdkLogRoute(logger: Logger): (entry: LogEntry) => void {
+  return (entry) => {
+    // Expected for the per-source API workers, which run activities only.
+    if (entry.message.startsWith('No workflows registered')) return;
+    const meta = { ...(entry.meta ?? {}) } as Record<string, unknown>;
+    for (const field of TASK_FIELDS) {
+      if (field in meta) meta[field] = '[redacted]';
+    }
+    const wfId = typeof meta.workflowId === 'string' ? meta.workflowId : undefined;
+    const fr = wfId ? parseFrWorkflowId(wfId) : undefined;
+    if (fr) {
+      meta.frId ??= fr.frId;
+      meta.sourceId ??= fr.sourceId;
+    }
+    logger[LEVELS[entry.level]]({ ...meta, sdk: true }, entry.message);
+  };
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { HandlerConfigError } from '../handlers/load';
 import { loadConfigOrExit } from './config';
 import { createLogger } from '../common/logging';
 import { installRuntime } from './logging';
@@ -35,6 +36,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  // A handler spec the worker cannot load is a configuration error like any other: exit 2, before any work
+  // (the handler is loaded before the store, the connection and the workflow bundle).
+  if (err instanceof HandlerConfigError) {
+    console.error(`invalid configuration:\n  - FR_HANDLER: ${err.message}`);
+    console.error('See README.md "Configuration" and docs/handlers.md.');
+    process.exit(2);
+  }
   console.error(`worker failed: ${(err as Error)?.message ?? err}`);
   process.exit(1);
 });
