@@ -78,6 +78,19 @@ function crossChecks(sections: string[], raw: Record<string, unknown>): string[]
       problems.push(...err.problems.map((p) => `FLXPOINT_ENCRYPTION_KEYS: ${p}`));
     }
   }
+  // TLS files are read when connecting: a missing one would fail there (exit 1, after the worker bundled its
+  // workflows) instead of here, with the other configuration problems (exit 2).
+  const tls = ((raw.temporal as Record<string, unknown> | undefined)?.tls ?? {}) as Record<string, unknown>;
+  if (sections.includes('temporal')) {
+    for (const [field, variable] of [
+      ['certPath', 'TEMPORAL_TLS_CERT'],
+      ['keyPath', 'TEMPORAL_TLS_KEY'],
+      ['caPath', 'TEMPORAL_TLS_CA'],
+    ] as const) {
+      const path = text(tls[field]);
+      if (path && !existsSync(path)) problems.push(`${variable}: ${path} does not exist`);
+    }
+  }
   const bundle = text(raw.workflowBundlePath);
   if (sections.includes('workflowBundlePath') && bundle) {
     if (!existsSync(bundle)) {
