@@ -3,10 +3,12 @@ import { ConfigError } from '../common/config';
 import { createLogger } from '../common/logging';
 import { connectTemporalClient } from '../common/temporal-client';
 import { loadIntakeConfig } from './config';
+import { checkPayloadEncryption, type EncryptionCheck } from './encryption-check';
 import { startIntakeServer } from './server';
 
 // Entry point of the shipment intake (`npm run intake`; compiled: `node dist/intake/main.js`).
-// Fails fast (exit 2) listing every configuration problem; SIGTERM stops taking requests, lets the
+// Fails fast (exit 2) listing every configuration problem, including an intake without the key ring in
+// front of workers that encrypt (intake/encryption-check.ts); SIGTERM stops taking requests, lets the
 // ones in flight finish, closes the Temporal connection and exits 0.
 
 export interface RunningIntake {
@@ -25,6 +27,7 @@ export async function runIntake(
   const temporal = await connectTemporalClient(config.app);
   let server;
   try {
+    await refuseEncryptionMismatch(temporal.client, config.app, log);
     server = await startIntakeServer({
       client: temporal.client,
       port: config.port,
@@ -56,6 +59,26 @@ export async function runIntake(
       await temporal.close();
     },
   };
+}
+
+/** ConfigError when the workers encrypt and this intake cannot; a check that cannot run is only logged. */
+async function refuseEncryptionMismatch(
+  client: Parameters<typeof checkPayloadEncryption>[0],
+  app: ReturnType<typeof loadIntakeConfig>['app'],
+  log: Logger,
+): Promise<void> {
+  const encrypts = Boolean(app.encryption.keys);
+  const check = await checkPayloadEncryption(client, app.temporal.taskQueue, encrypts).catch(
+    (err: unknown) => {
+      log.warn(
+        { error: (err as Error).message },
+        'could not compare the encryption setting with the workers',
+      );
+      return {} as EncryptionCheck;
+    },
+  );
+  if (check.problem) throw new ConfigError([check.problem]);
+  if (check.warning) log.warn(check.warning);
 }
 
 async function main(): Promise<void> {
