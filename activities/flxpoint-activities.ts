@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FulfillmentRequestSnapshot, ShipmentRecord } from '../common/domain';
 import { flxpointFailureType } from '../common/failure-types';
@@ -7,6 +7,8 @@ import type { RequestPacer } from './request-pacer';
 import { FlxpointError, toApplicationFailure } from './flxpoint/errors';
 import type { AdjustRequest } from './flxpoint/schemas';
 import { toSnapshot } from './flxpoint/schemas';
+import type { FrSnapshotCache } from './fr-snapshot-cache';
+import { isComplete, screenListPage } from './list-screening';
 
 // Flxpoint activities: exactly one HTTP request each, so the task queue's activity rate limit is the
 // token's request budget. Created once per source with that source's client (and so its token, which
@@ -25,10 +27,18 @@ export interface FrRef {
 }
 
 export interface ListPageResult {
+  /** FRs on the page whose own status says they wait for this source (or says nothing): start these. */
   refs: FrRef[];
   malformed: { id?: number; problem: string }[];
   /** Items Flxpoint returned on the page, valid or not: a short page is the last one. */
   rawCount: number;
+  /** Valid FRs on the page whose own status says they are not waiting (acknowledged, canceled…): skipped. */
+  notWaiting?: number;
+  /**
+   * Set when the answer shows the server did not apply the list query (FRs with other statuses, or more
+   * elements than the page size): the configured dialect is being ignored. Says what was seen.
+   */
+  filterIgnored?: string;
 }
 
 export interface FlxpointActivityMetrics {
@@ -37,7 +47,13 @@ export interface FlxpointActivityMetrics {
 
 export function createFlxpointActivities(
   client: FlxpointClient,
-  opts: { newStatus: string; metrics?: FlxpointActivityMetrics; pacer?: RequestPacer },
+  opts: {
+    newStatus: string;
+    metrics?: FlxpointActivityMetrics;
+    pacer?: RequestPacer;
+    /** Where listed FRs wait for their workflow's first read (activities/fr-snapshot-cache.ts). */
+    listed?: { cache: FrSnapshotCache; sourceId: number };
+  },
 ) {
   async function call<T>(endpoint: string, fn: () => Promise<T>): Promise<T> {
     await opts.pacer?.take();
@@ -71,15 +87,34 @@ export function createFlxpointActivities(
   }
 
   return {
-    /** One page of FRs waiting for this source. Only references go into the poller's history. */
+    /**
+     * One page of FRs waiting for this source. Only references go into the poller's history; complete
+     * waiting FRs go to the worker's listed-FR cache for their workflow's first read. Whatever the list was
+     * asked for, each element's own status decides: an FR that is not waiting is never handed on.
+     */
     async listNewFulfillmentRequests(input: { page: number; size: number }): Promise<ListPageResult> {
       const res = await call('list', () =>
         client.listFulfillmentRequests({ status: opts.newStatus, page: input.page, size: input.size }),
       );
+      const page = screenListPage(res.items, res.rawCount, input.size);
+      if (opts.listed) {
+        for (const fr of page.waiting)
+          if (isComplete(fr)) opts.listed.cache.put(opts.listed.sourceId, toSnapshot(fr));
+      }
+      if (page.filterIgnored) {
+        log.warn(
+          `Flxpoint ignored the FR list query (${client.listDialect} dialect): ${page.filterIgnored}. ` +
+            'FRs that are not waiting are skipped and this poll stops paging; run `npm run cli -- doctor` and ' +
+            'set FLXPOINT_LIST_DIALECT to the dialect it recommends',
+          { page: input.page, size: input.size, dialect: client.listDialect },
+        );
+      }
       return {
-        refs: res.items.map((fr) => ({ id: fr.id, number: fr.fulfillmentRequestNumber ?? null })),
+        refs: page.waiting.map((fr) => ({ id: fr.id, number: fr.fulfillmentRequestNumber ?? null })),
         malformed: res.malformed.map((m) => ({ id: m.id, problem: m.problem })),
         rawCount: res.rawCount,
+        ...(page.notWaiting > 0 ? { notWaiting: page.notWaiting } : {}),
+        ...(page.filterIgnored ? { filterIgnored: page.filterIgnored } : {}),
       };
     },
 

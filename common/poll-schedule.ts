@@ -23,6 +23,8 @@ export interface PollScheduleSettings {
   newStatus: string;
   maxFrsPerRun: number;
   fr: FrWorkflowSettings;
+  /** FLXPOINT_REPOLL_AFTER in ms; 0 = off. */
+  repollAfterMs: number;
 }
 
 export function pollSettings(config: SchedulesConfig): PollScheduleSettings {
@@ -30,6 +32,7 @@ export function pollSettings(config: SchedulesConfig): PollScheduleSettings {
     taskQueue: config.temporal.taskQueue,
     newStatus: newWorkStatus(config.flxpoint.listDialect),
     maxFrsPerRun: config.fr.maxFrsPerPoll,
+    repollAfterMs: config.flxpoint.repollAfter,
     fr: {
       shipmentDeadlineMs: config.fr.shipmentDeadline,
       pipelineActivityTimeoutMs: config.fr.handlerTimeout,
@@ -47,6 +50,9 @@ export function pollScheduleOptions(source: SourceSettings, settings: PollSchedu
     newStatus: settings.newStatus,
     maxFrsPerRun: settings.maxFrsPerRun,
     fr: settings.fr,
+    ...(settings.repollAfterMs > 0
+      ? { repollAfterMs: settings.repollAfterMs, pollIntervalMs: source.pollInterval }
+      : {}),
   };
   return {
     scheduleId: pollScheduleId(source.key),

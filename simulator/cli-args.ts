@@ -22,11 +22,11 @@ Serves a simulated Flxpoint API (and its admin API under /__admin/) for local ru
   --burst <n>                bucket size per token (default 2)
   --no-rate-limit            disable the rate limiter
   --retry-after <mode>       seconds | http-date | none (default seconds)
-  --envelope <kind>          FR list envelope: items | data | array (default items)
+  --envelope <kind>          FR list envelope: items | data | array (default array)
   --ack-methods <list>       POST,PATCH | POST | PATCH (default POST,PATCH)
   --allow-duplicate-tracking accept duplicate tracking numbers on an FR
   --list-dialects <list>     list query dialects honoured, others ignored: guide,reference | guide |
-                             reference (default guide,reference)
+                             reference (default reference)
   --error-wording <mode>     canonical | random: 4xx bodies with fixed phrases, or unrelated words drawn
                              per run (default canonical)
   --fault-5xx <fraction>     fraction of requests answered 503

@@ -74,13 +74,17 @@ export const DEFAULT_TOKENS: Readonly<Record<string, number>> = Object.freeze({
   'dev-token-2': 1002,
 });
 
+// Defaults follow the documented reference contract: a bare array (the sibling endpoint's schema and
+// public clients), `filterStatus`/`filterPageNumber`/`filterPageSize` only, and unknown parameters (the
+// guide's `status`/`page`/`size`) silently ignored, as public clients report of the real API. Acknowledge
+// accepts both methods: the pages disagree (guide POST, reference PATCH) and neither is known to be refused.
 export const DEFAULT_BEHAVIOR: Readonly<SimulatorBehavior> = Object.freeze<SimulatorBehavior>({
-  listEnvelope: 'items',
+  listEnvelope: 'array',
   acknowledgeMethods: ['POST', 'PATCH'],
   allowDuplicateTrackingNumbers: false,
   duplicateTrackingStatus: 400,
   sourceCancelsUnacknowledged: false,
-  listDialects: ['guide', 'reference'],
+  listDialects: ['reference'],
   errorWording: 'canonical',
   inventoryModifyDefault: 'updateNonNull',
   inventoryPutResponse: 'results',

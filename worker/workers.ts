@@ -2,7 +2,9 @@ import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Dispatcher } from 'undici';
 import { createFlxpointActivities, createPipelineActivities } from '../activities';
-import { createRequestPacer } from '../activities/request-pacer';
+import { logAcknowledgeMethodFinding } from '../activities/ack-method-finding';
+import { createFrSnapshotActivities, FrSnapshotCache } from '../activities/fr-snapshot-cache';
+import { createRequestPacer, type RequestPacer } from '../activities/request-pacer';
 import type { FlxpointActivityMetrics } from '../activities/flxpoint-activities';
 import { FlxpointClient } from '../activities/flxpoint/client';
 import { newWorkStatus } from '../activities/flxpoint/dialect';
@@ -34,6 +36,7 @@ export function flxpointClientFor(
   config: WorkerDeps['config'],
   source: SourceConfig,
   dispatcher?: Dispatcher,
+  pacer?: RequestPacer,
 ): FlxpointClient {
   return new FlxpointClient({
     baseUrl: config.flxpoint.baseUrl,
@@ -42,6 +45,9 @@ export function flxpointClientFor(
     acknowledgeMethod: config.flxpoint.acknowledgeMethod,
     requestTimeoutMs: config.flxpoint.requestTimeout,
     dispatcher,
+    // An acknowledge that falls back to the other method sends a second request: paced like any other.
+    beforeExtraRequest: pacer ? () => pacer.take() : undefined,
+    onAcknowledgeMethodFinding: logAcknowledgeMethodFinding,
   });
 }
 
@@ -56,31 +62,41 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     shutdownGraceTime: config.shutdownGrace ?? 60_000,
   };
   const workers: Worker[] = [];
+  // FRs the poll listed, for their workflow's first read (one process: the list runs on this process's
+  // source worker, the read on its pipeline worker; another replica's read misses and GETs the FR).
+  const listed = new FrSnapshotCache();
   if (deps.roles?.pipeline !== false) {
     workers.push(
       await Worker.create({
         ...common,
         taskQueue: config.temporal.taskQueue,
         ...deps.workflows,
-        activities: createPipelineActivities({
-          store: deps.store,
-          handler: deps.handler,
-          onOutcome: deps.metrics?.outcome?.bind(deps.metrics),
-        }),
+        activities: {
+          ...createPipelineActivities({
+            store: deps.store,
+            handler: deps.handler,
+            onOutcome: deps.metrics?.outcome?.bind(deps.metrics),
+          }),
+          ...createFrSnapshotActivities(listed),
+        },
       }),
     );
   }
   const only = deps.roles?.sources;
   for (const source of config.sources) {
     if (only && !only.includes(source.key)) continue;
+    const pacer = createRequestPacer(source.requestsPerSecond);
     workers.push(
       await Worker.create({
         ...common,
         taskQueue: flxpointApiTaskQueue(config.temporal.taskQueue, source.key),
-        activities: createFlxpointActivities(flxpointClientFor(config, source, deps.dispatcher), {
+        activities: createFlxpointActivities(flxpointClientFor(config, source, deps.dispatcher, pacer), {
           newStatus: newWorkStatus(config.flxpoint.listDialect),
           metrics: deps.metrics,
-          pacer: createRequestPacer(source.requestsPerSecond),
+          pacer,
+          ...(config.flxpoint.listFed === false
+            ? {}
+            : { listed: { cache: listed, sourceId: source.sourceId } }),
         }),
         // The token's budget: 2 req/s by default, shared by the poller and every FR of this source.
         maxTaskQueueActivitiesPerSecond: source.requestsPerSecond,

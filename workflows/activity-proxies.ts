@@ -1,5 +1,6 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { FlxpointActivities, PipelineActivities } from '../activities';
+import type { FrSnapshotActivities } from '../activities/fr-snapshot-cache';
 import { flxpointApiTaskQueue } from '../common/task-queues';
 import type { FrWorkflowSettings } from './definitions';
 
@@ -39,5 +40,17 @@ export function pipelineActivities(settings?: FrWorkflowSettings) {
   return proxyActivities<PipelineActivities>({
     startToCloseTimeout: settings?.pipelineActivityTimeoutMs ?? '2 minutes',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  });
+}
+
+/**
+ * The FR as the poll listed it (activities/fr-snapshot-cache.ts), on the pipeline queue: no Flxpoint request
+ * and no slot of the source's rate-limited queue. Two quick attempts: a failure only means "read it from
+ * Flxpoint", which the workflow then does.
+ */
+export function listedFrActivities() {
+  return proxyActivities<FrSnapshotActivities>({
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: '1 second', maximumAttempts: 2 },
   });
 }

@@ -16,6 +16,10 @@ export interface PollFulfillmentRequestsInput {
   /** Upper bound of children one run starts (history size); the next scheduled poll continues. */
   maxFrsPerRun: number;
   fr: FrWorkflowSettings;
+  /** A poll that started FRs looks again after this long (absent or 0: never; FLXPOINT_REPOLL_AFTER). */
+  repollAfterMs?: number;
+  /** The schedule's interval: re-polls stop before the next scheduled poll is due. */
+  pollIntervalMs?: number;
 }
 
 export interface PollSummary {
@@ -29,6 +33,15 @@ export interface PollSummary {
   passes: number;
   /** True when the run stopped at maxFrsPerRun; the next scheduled poll picks up the rest. */
   truncated: boolean;
+  /** FRs listed whose own status says they are not waiting for this source: never started. */
+  notWaitingSkipped?: number;
+  /**
+   * Set when a list answer showed Flxpoint ignored the list query (FRs of other statuses, more than a page,
+   * a repeated page): what was seen. The poll stopped paging there; fix FLXPOINT_LIST_DIALECT (doctor).
+   */
+  filterIgnored?: string;
+  /** Extra looks after a poll that found work (FLXPOINT_REPOLL_AFTER). */
+  repolls?: number;
 }
 
 // ---- FR workflow --------------------------------------------------------------------------------------

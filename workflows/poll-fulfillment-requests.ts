@@ -1,5 +1,12 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { log, ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import {
+  log,
+  metricMeter,
+  ParentClosePolicy,
+  sleep,
+  startChild,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
 import { frWorkflowId } from '../common/ids';
 import { FR_ID, FR_STEP, SOURCE_ID, SOURCE_KEY } from '../common/search-attributes';
 import type { FrRef } from '../activities';
@@ -15,6 +22,16 @@ import { processFulfillmentRequestWorkflow } from './process-fulfillment-request
 // or by anyone else) leaves the NEW set and shifts later FRs to lower offsets, so a plain forward walk
 // skips some. We therefore walk again from page 1 after any pass that found new FRs on more than one
 // page; a pass that finds nothing new ends the run. An idle poll costs one request.
+
+//
+// Self-defence: the list activity hands on only FRs whose own status says they wait for this source, and
+// flags an answer that shows the server ignored the query (other statuses, more than a page). Such a poll
+// says so (log, metric flxpoint_list_query_ignored, `filterIgnored` in its result) and stops paging: a
+// server that ignores the filter and the paging would otherwise hand us every FR ever made, page after page.
+//
+// Re-polling: when a poll started FRs and the schedule gave it `repollAfterMs`, it looks again that much
+// later, as long as the next scheduled poll is not due: work arriving between polls then waits seconds
+// rather than a whole interval, and an idle source still costs one request per interval.
 
 const MAX_PASSES = 5;
 
@@ -32,11 +49,33 @@ export async function pollFulfillmentRequestsWorkflow(
     truncated: false,
   };
   const seen = new Set<number>();
+  const started = Date.now();
+  for (;;) {
+    const before = summary.childrenStarted;
+    const stop = await look(input, api, summary, seen);
+    if (stop) break;
+    const repoll = input.repollAfterMs ?? 0;
+    const due = started + (input.pollIntervalMs ?? 0);
+    if (repoll <= 0 || summary.childrenStarted === before || Date.now() + repoll >= due) break;
+    await sleep(repoll);
+    summary.repolls = (summary.repolls ?? 0) + 1;
+  }
+  log.info('poll finished', { sourceKey: input.sourceKey, ...summary, malformed: summary.malformed.length });
+  return summary;
+}
 
+/** One look: walks the pages (again while FRs shift, see above). True when the poll must end now. */
+async function look(
+  input: PollFulfillmentRequestsInput,
+  api: ReturnType<typeof pollerFlxpointActivities>,
+  summary: PollSummary,
+  seen: Set<number>,
+): Promise<boolean> {
   for (let pass = 1; pass <= MAX_PASSES; pass++) {
-    summary.passes = pass;
+    summary.passes++;
     let foundNew = 0;
     let pagesThisPass = 0;
+    const seenThisPass = new Set<number>();
     for (let page = 1; ; page++) {
       const res = await api.listNewFulfillmentRequests({ page, size: input.pageSize });
       summary.pagesRead++;
@@ -54,6 +93,13 @@ export async function pollFulfillmentRequestsWorkflow(
           });
         }
       }
+      if (res.notWaiting) summary.notWaitingSkipped = (summary.notWaitingSkipped ?? 0) + res.notWaiting;
+      // A later page holding only FRs of earlier pages of this walk: the server ignores the page number.
+      const repeated =
+        page > 1 && res.refs.length > 0 && res.refs.every((r) => seenThisPass.has(r.id))
+          ? `page ${page} repeats FRs of earlier pages: the page number is ignored`
+          : undefined;
+      for (const r of res.refs) seenThisPass.add(r.id);
       const fresh = res.refs.filter((r) => !seen.has(r.id));
       for (const r of fresh) seen.add(r.id);
       summary.frsSeen += fresh.length;
@@ -63,15 +109,33 @@ export async function pollFulfillmentRequestsWorkflow(
         log.info('poll stopped at maxFrsPerRun; the next scheduled poll continues', {
           sourceKey: input.sourceKey,
         });
-        return summary;
+        return true;
+      }
+      const ignored = res.filterIgnored ?? repeated;
+      if (ignored) {
+        // Every waiting FR on this page was started; the rest waits for the operator to fix the dialect.
+        summary.filterIgnored = ignored;
+        metricMeter
+          .withTags({ source: input.sourceKey })
+          .createCounter(
+            'flxpoint_list_query_ignored',
+            'polls',
+            'Polls whose list answer showed Flxpoint ignored the list query (wrong FLXPOINT_LIST_DIALECT)',
+          )
+          .add(1);
+        log.warn(
+          'Flxpoint ignored the FR list query; this poll stops paging. Run `npm run cli -- doctor` and set ' +
+            'FLXPOINT_LIST_DIALECT as it advises',
+          { sourceKey: input.sourceKey, page, evidence: ignored },
+        );
+        return true;
       }
       if (res.rawCount < input.pageSize) break;
     }
     // A single page cannot have shifted under us; nothing new means nothing was skipped.
     if (foundNew === 0 || pagesThisPass === 1) break;
   }
-  log.info('poll finished', { sourceKey: input.sourceKey, ...summary, malformed: summary.malformed.length });
-  return summary;
+  return false;
 }
 
 /** Starts (without waiting for) one child per FR. Returns how many were new to Temporal. */

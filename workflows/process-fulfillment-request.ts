@@ -14,7 +14,7 @@ import {
 import type { FulfillmentRequestSnapshot, HandlerDecision, ShipmentRecord } from '../common/domain';
 import { FR_STEP } from '../common/search-attributes';
 import { normalizeShipment } from '../common/shipment';
-import { flxpointActivities, pipelineActivities } from './activity-proxies';
+import { flxpointActivities, listedFrActivities, pipelineActivities } from './activity-proxies';
 import {
   addShipmentUpdate,
   cancelSignal,
@@ -78,6 +78,12 @@ const SHIPMENT_VALIDATION_PATCH = 'shipment-validation-common';
 const SETTLE_PATCH = 'settle-writes-by-reading';
 /** Patch: a fail that arrives while the acknowledge/adjust is in flight is refused and cleared (v0.2.0). */
 const LATE_FAIL_PATCH = 'late-fail-refused';
+
+/**
+ * Patch: the first read takes the FR as the poll listed it (worker cache, pipeline queue, no Flxpoint
+ * request) and GETs it only on a miss (v0.2.0); before, every FR was fetched from Flxpoint.
+ */
+const LIST_FED_PATCH = 'list-fed-first-read';
 
 /** Flxpoint's processing statuses after which there is nothing left for this source to do. */
 const TERMINAL_UPSTREAM = new Set(['canceled', 'voided']);
@@ -158,14 +164,14 @@ class FulfillmentRequestWorkflow {
     return this.finish(await this.ship(decision));
   }
 
-  // ---- 1. fetch: a fresh read notices an FR cancelled since the poll ---------------------------------------
+  // ---- 1. fetch: the FR as listed moments ago (or a GET); an FR cancelled since then ends here ------------
 
   private async fetch(): Promise<FulfillmentRequestSnapshot | Ended> {
     this.setStep('fetching');
     await this.holdWhilePaused();
     let fr: FulfillmentRequestSnapshot | typeof INTERRUPTED;
     try {
-      fr = await this.interruptible(() => this.api.fetchFulfillmentRequest({ frId: this.input.frId }));
+      fr = await this.interruptible(() => this.firstRead());
     } catch (err) {
       if (flxpointKind(err) === 'not_found') return ended('not_found');
       throw err;
@@ -183,6 +189,26 @@ class FulfillmentRequestWorkflow {
     fr = await this.api.fetchFulfillmentRequest({ frId: this.input.frId });
     this.status.items = ledgerFromFr(fr);
     return fr;
+  }
+
+  /**
+   * The FR as the poll listed it moments ago when the worker still holds it (the list carries whole FRs),
+   * else a GET. A failed lookup is only a miss: the GET follows.
+   */
+  private async firstRead(): Promise<FulfillmentRequestSnapshot> {
+    if (patched(LIST_FED_PATCH)) {
+      try {
+        const listed = await listedFrActivities().listedFulfillmentRequest({
+          sourceId: this.input.sourceId,
+          frId: this.input.frId,
+        });
+        if (listed) return listed;
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        log.warn('listed-FR lookup failed; reading the FR from Flxpoint', this.logTags());
+      }
+    }
+    return this.api.fetchFulfillmentRequest({ frId: this.input.frId });
   }
 
   // ---- 2. decide: the integrator's handler (an operator's cancel decides "reject") -------------------------

@@ -7,6 +7,7 @@ import {
   DEFAULT_ACKNOWLEDGE_METHOD,
   DEFAULT_LIST_DIALECT,
   listQuery,
+  otherAcknowledgeMethod,
   unwrapListEnvelope,
 } from './dialect';
 import { FlxpointError, classifyResponse } from './errors';
@@ -39,12 +40,28 @@ export interface FlxpointClientOptions {
   token: string;
   /** Injected dispatcher; default: an undici Agent with keep-alive and connect/headers/body timeouts. */
   dispatcher?: Dispatcher;
-  /** Default 'guide': ?status=&page=&size=; 'reference': filterStatus/filterPageNumber/filterPageSize. */
+  /** Default 'reference': filterStatus/filterPageNumber/filterPageSize; 'guide': ?status=&page=&size=. */
   listDialect?: ListDialect;
-  /** Default 'POST'. */
+  /** Default 'PATCH' (the reference pages); 404/405 on it makes `acknowledge` try the other method once. */
   acknowledgeMethod?: AcknowledgeMethod;
+  /**
+   * Awaited before the second request of an acknowledge that falls back to the other method: it is one
+   * more request against the token's budget, so the caller's pacer must see it.
+   */
+  beforeExtraRequest?: () => Promise<void>;
+  /** Told when the configured acknowledge method was refused and the other one worked (or did not). */
+  onAcknowledgeMethodFinding?: (finding: AcknowledgeMethodFinding) => void;
   /** Headers and body timeout each, default 30000. */
   requestTimeoutMs?: number;
+}
+
+export interface AcknowledgeMethodFinding {
+  configured: AcknowledgeMethod;
+  /** The answer to the configured method (404 or 405). */
+  status: number;
+  tried: AcknowledgeMethod;
+  /** Whether the other method was accepted (2xx). */
+  worked: boolean;
 }
 
 export interface ListResult<T> {
@@ -63,6 +80,10 @@ export class FlxpointClient {
   readonly baseUrl: string;
   readonly listDialect: ListDialect;
   readonly acknowledgeMethod: AcknowledgeMethod;
+  readonly #beforeExtraRequest: (() => Promise<void>) | undefined;
+  readonly #onAckFinding: ((finding: AcknowledgeMethodFinding) => void) | undefined;
+  /** The method this server accepted after a fallback: tried first from then on (one request, not two). */
+  #ackMethodInUse: AcknowledgeMethod;
 
   constructor(opts: FlxpointClientOptions) {
     if (!opts.baseUrl) throw new TypeError('FlxpointClient: baseUrl is required');
@@ -72,6 +93,9 @@ export class FlxpointClient {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.listDialect = opts.listDialect ?? DEFAULT_LIST_DIALECT;
     this.acknowledgeMethod = opts.acknowledgeMethod ?? DEFAULT_ACKNOWLEDGE_METHOD;
+    this.#ackMethodInUse = this.acknowledgeMethod;
+    this.#beforeExtraRequest = opts.beforeExtraRequest;
+    this.#onAckFinding = opts.onAcknowledgeMethodFinding;
     let dispatcher = opts.dispatcher;
     if (!dispatcher) {
       const agent = createDefaultAgent(timeoutMs);
@@ -111,12 +135,35 @@ export class FlxpointClient {
     return this.parseOne(FulfillmentRequestSchema, req, await this.send(req));
   }
 
-  /** Any 2xx is success; the body (FR or empty) is not needed and not parsed. */
-  async acknowledge(id: number): Promise<void> {
-    await this.send({
-      method: this.acknowledgeMethod,
-      path: `/fulfillment-requests/${frId(id)}/acknowledge`,
-    });
+  /**
+   * Any 2xx is success; the body (FR or empty) is not needed and not parsed. The docs disagree on the
+   * method (guide POST, reference PATCH): a 404/405 to the configured one means "no such route" rather than
+   * "no such FR" often enough that the other method is tried once (a second request, paced by
+   * `beforeExtraRequest`); the finding is reported so the operator can set FLXPOINT_ACK_METHOD. Returns the
+   * method that was accepted.
+   */
+  async acknowledge(id: number): Promise<AcknowledgeMethod> {
+    const path = `/fulfillment-requests/${frId(id)}/acknowledge`;
+    const configured = this.#ackMethodInUse;
+    try {
+      await this.send({ method: configured, path });
+      return configured;
+    } catch (err) {
+      if (!(err instanceof FlxpointError) || (err.status !== 404 && err.status !== 405)) throw err;
+      const tried = otherAcknowledgeMethod(configured);
+      await this.#beforeExtraRequest?.();
+      try {
+        await this.send({ method: tried, path });
+      } catch (second) {
+        this.#onAckFinding?.({ configured, status: err.status, tried, worked: false });
+        // A 404/405 to both methods: the first answer is the one that describes the configured call.
+        if (second instanceof FlxpointError && (second.status === 404 || second.status === 405)) throw err;
+        throw second;
+      }
+      this.#ackMethodInUse = tried;
+      this.#onAckFinding?.({ configured, status: err.status, tried, worked: true });
+      return tried;
+    }
   }
 
   async adjust(id: number, body: AdjustRequest): Promise<FulfillmentRequest> {
@@ -153,7 +200,8 @@ export class FlxpointClient {
 
   // ---- Plumbing ----
 
-  private async send(req: OutgoingRequest): Promise<IncomingResponse> {
+  /** Protected: the shadow client (activities/shadow-client.ts) records writes here instead of sending them. */
+  protected async send(req: OutgoingRequest): Promise<IncomingResponse> {
     const res = await exchange(this.#transport, req);
     if (res.status < 200 || res.status > 299) {
       throw classifyResponse({

@@ -11,8 +11,18 @@ export type ListDialect = 'guide' | 'reference';
 /** The guide writes `POST .../acknowledge`; another page and a public client use `PATCH`. */
 export type AcknowledgeMethod = 'POST' | 'PATCH';
 
-export const DEFAULT_LIST_DIALECT: ListDialect = 'guide';
-export const DEFAULT_ACKNOWLEDGE_METHOD: AcknowledgeMethod = 'POST';
+/**
+ * Defaults: the documented reference contract. The guide's `status`/`page`/`size` are not documented
+ * parameters, and public clients report that the API ignores unknown parameters, so a guide-dialect poll of
+ * the real API would most likely read every FR ever made, unpaged.
+ */
+export const DEFAULT_LIST_DIALECT: ListDialect = 'reference';
+export const DEFAULT_ACKNOWLEDGE_METHOD: AcknowledgeMethod = 'PATCH';
+
+/** The method the other reading of the docs uses: tried once when the configured one answers 404/405. */
+export function otherAcknowledgeMethod(method: AcknowledgeMethod): AcknowledgeMethod {
+  return method === 'POST' ? 'PATCH' : 'POST';
+}
 
 /**
  * The status filter that means "new work for this source". The guide's `NEW` is not a documented status
@@ -22,8 +32,42 @@ export function newWorkStatus(dialect: ListDialect): string {
   return dialect === 'guide' ? 'NEW' : 'Processing,Processed';
 }
 
-/** Same as `newWorkStatus('guide')`; the handle most callers want. */
+/** Same as `newWorkStatus('guide')`. */
 export const NEW_STATUS = 'NEW';
+
+/** Processing statuses (handles) of an FR sent to the source and not yet acknowledged: work for us. */
+const WAITING_STATUSES = new Set(['processing', 'processed']);
+/** Fulfillment statuses after which nothing is left to acknowledge. */
+const CLOSED_FULFILLMENT = new Set(['shipped', 'canceled', 'cancelled']);
+
+/** A status object's handle; from its display name when the handle is missing (`Processing Error`). */
+export function statusHandleOf(
+  status: { handle?: unknown; name?: unknown } | null | undefined,
+): string | null {
+  if (typeof status?.handle === 'string' && status.handle.trim()) return status.handle.trim().toLowerCase();
+  if (typeof status?.name === 'string' && status.name.trim())
+    return status.name.trim().toLowerCase().replace(/\s+/g, '_');
+  return null;
+}
+
+/**
+ * What a list element's own status says, whatever the list was asked for: `waiting` (Processing/Processed,
+ * not shipped or cancelled), `not_waiting` (acknowledged, cancelled, voided, processing error, shipped…,
+ * with the status that says so), or `unknown` (no status on the element; the FR workflow reads it itself).
+ */
+export function waitingState(fr: {
+  fulfillmentRequestStatus?: { handle?: unknown; name?: unknown } | null;
+  fulfillmentRequestFulfillmentStatus?: { handle?: unknown; name?: unknown } | null;
+}): { state: 'waiting' } | { state: 'not_waiting'; status: string } | { state: 'unknown' } {
+  const processing = statusHandleOf(fr.fulfillmentRequestStatus);
+  const fulfillment = statusHandleOf(fr.fulfillmentRequestFulfillmentStatus);
+  if (fulfillment && CLOSED_FULFILLMENT.has(fulfillment))
+    return { state: 'not_waiting', status: fulfillment };
+  if (processing === null) return { state: 'unknown' };
+  return WAITING_STATUSES.has(processing)
+    ? { state: 'waiting' }
+    : { state: 'not_waiting', status: processing };
+}
 
 export function listQuery(
   dialect: ListDialect,

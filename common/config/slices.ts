@@ -83,8 +83,16 @@ const sourceSettings = {
 const NO_SOURCES = 'no sources configured: set FLXPOINT_SOURCES (e.g. "main:1001")';
 
 const polling = {
-  listDialect: z.enum(['guide', 'reference']).default('guide'),
+  listDialect: z.enum(['guide', 'reference']).default('reference'),
   requestTimeout: duration.default(30_000),
+  /**
+   * A poll that started FRs looks again this much later (until the next scheduled poll is due), so work
+   * arriving between polls waits seconds, not a whole interval. `off` = one look per scheduled poll.
+   */
+  repollAfter: z
+    .union([z.literal('off'), duration])
+    .transform((v) => (v === 'off' ? 0 : v))
+    .default(10_000),
 };
 
 const fr = z
@@ -111,7 +119,9 @@ const worker = {
     .object({
       ...polling,
       baseUrl: z.url('must be an absolute URL such as https://api.flxpoint.com'),
-      acknowledgeMethod: z.enum(['POST', 'PATCH']).default('POST'),
+      acknowledgeMethod: z.enum(['POST', 'PATCH']).default('PATCH'),
+      /** The list's whole FRs serve as each FR workflow's first read (no GET per FR); false = GET each. */
+      listFed: flag.default(true),
     })
     // Parsed like any other input, so a missing FLXPOINT_BASE_URL is reported as such.
     .prefault({} as { baseUrl: string }),

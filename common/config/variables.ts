@@ -20,6 +20,8 @@ export const ENV_VARIABLES = {
   FLXPOINT_LIST_DIALECT: 'flxpoint.listDialect',
   FLXPOINT_ACK_METHOD: 'flxpoint.acknowledgeMethod',
   FLXPOINT_REQUEST_TIMEOUT: 'flxpoint.requestTimeout',
+  FLXPOINT_REPOLL_AFTER: 'flxpoint.repollAfter',
+  FLXPOINT_LIST_FED: 'flxpoint.listFed',
   FR_HANDLER: 'handler',
   FR_HANDLER_TIMEOUT: 'fr.handlerTimeout',
   FR_SHIPMENT_DEADLINE: 'fr.shipmentDeadline',

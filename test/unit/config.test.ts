@@ -49,8 +49,8 @@ describe('worker slice', () => {
     ]);
     expect(c.temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'default' });
     expect(c.flxpoint).toMatchObject({
-      listDialect: 'guide',
-      acknowledgeMethod: 'POST',
+      listDialect: 'reference',
+      acknowledgeMethod: 'PATCH',
       requestTimeout: 30_000,
     });
     expect(c.handler).toBe('accept-all');
@@ -178,6 +178,17 @@ describe('slices: each process validates only what it reads', () => {
     });
   });
 
+  it('FLXPOINT_REPOLL_AFTER takes a duration or off; FLXPOINT_LIST_FED a flag', () => {
+    const env = { FLXPOINT_SOURCES: 'main:1001' };
+    expect(loadConfig('schedules', { ...env, FLXPOINT_REPOLL_AFTER: 'off' }).flxpoint.repollAfter).toBe(0);
+    expect(loadConfig('schedules', { ...env, FLXPOINT_REPOLL_AFTER: '15s' }).flxpoint.repollAfter).toBe(
+      15_000,
+    );
+    expect(() => loadConfig('schedules', { ...env, FLXPOINT_REPOLL_AFTER: 'soon' })).toThrow(
+      /FLXPOINT_REPOLL_AFTER/,
+    );
+  });
+
   it('schedules (the setup Job): sources and polling without any token or URL, and never holds a token', () => {
     const c = loadConfig('schedules', {
       FLXPOINT_SOURCES: 'main:1001,east:1002',
@@ -190,7 +201,7 @@ describe('slices: each process validates only what it reads', () => {
       ['main', 1001, 120_000],
       ['east', 1002, 120_000],
     ]);
-    expect(c.flxpoint).toEqual({ listDialect: 'reference', requestTimeout: 30_000 });
+    expect(c.flxpoint).toEqual({ listDialect: 'reference', requestTimeout: 30_000, repollAfter: 10_000 });
     expect(c.fr.maxFrsPerPoll).toBe(50);
     expect(JSON.stringify(c)).not.toContain('secret-token-main');
     expect(problemsOf('schedules', {})).toEqual([expect.stringMatching(/^FLXPOINT_SOURCES: no sources/)]);

@@ -63,11 +63,13 @@ beforeEach(() => {
 });
 
 describe('fulfillment request lists', () => {
-  it('pages NEW work in the guide dialect with the items envelope', async () => {
+  it('pages new work in the default (reference) dialect from a bare array', async () => {
     sim.state.seed({ count: 5, itemsPerFr: 2 });
     const c = client();
-    const p1 = await c.listFulfillmentRequests({ status: 'NEW', page: 1, size: 3 });
-    const p2 = await c.listFulfillmentRequests({ status: 'NEW', page: 2, size: 3 });
+    expect(c.listDialect).toBe('reference');
+    const status = newWorkStatus('reference');
+    const p1 = await c.listFulfillmentRequests({ status, page: 1, size: 3 });
+    const p2 = await c.listFulfillmentRequests({ status, page: 2, size: 3 });
     expect(p1.items.map((f) => f.id)).toEqual([1, 2, 3]);
     expect(p2.items.map((f) => f.id)).toEqual([4, 5]);
     expect(p2.rawCount).toBe(2); // short page: the last one
@@ -82,9 +84,10 @@ describe('fulfillment request lists', () => {
     expect(fr.fulfillmentRequestItems[0]!.acknowledgedQuantity).toBe(0);
   });
 
-  it('speaks the reference dialect (filterStatus display names) with the same result', async () => {
+  it('speaks the guide dialect (status=NEW, items envelope) with the same result where it is honoured', async () => {
     sim.state.seed({ count: 4 });
-    const guide = await client().listFulfillmentRequests({
+    sim.state.setBehavior({ listDialects: ['guide', 'reference'], listEnvelope: 'items' });
+    const guide = await client({ listDialect: 'guide' }).listFulfillmentRequests({
       status: newWorkStatus('guide'),
       page: 1,
       size: 10,
@@ -162,14 +165,14 @@ describe('single FR operations', () => {
     expect(e.status).toBe(404);
   });
 
-  it('acknowledges with POST; a second ack is already_acknowledged and both attempts are counted', async () => {
+  it('acknowledges (PATCH by default); a second ack is already_acknowledged and both attempts are counted', async () => {
     sim.state.seed({ count: 1 });
     const c = client();
     await c.acknowledge(1);
     const e = await failure(() => c.acknowledge(1), 'already_acknowledged');
     expect(e.retryable).toBe(false);
     expect(e.message).toMatch(
-      /^Flxpoint POST \/fulfillment-requests\/1\/acknowledge answered 400 \(already_acknowledged\)/,
+      /^Flxpoint PATCH \/fulfillment-requests\/1\/acknowledge answered 400 \(already_acknowledged\)/,
     );
     const counters = sim.state.snapshotCounters();
     expect(counters.ackAttemptsByFr['1']).toBe(2);
@@ -179,13 +182,38 @@ describe('single FR operations', () => {
     expect(fr.fulfillmentRequestItems.every((i) => i.acknowledgedQuantity === i.quantity)).toBe(true);
   });
 
-  it('acknowledges with PATCH when configured; the other method gets a 405 bad_request', async () => {
-    sim.state.seed({ count: 2 });
+  it('acknowledges with PATCH by default; a 405 to the configured method is retried once with the other, paced and reported, and remembered', async () => {
+    sim.state.seed({ count: 3 });
     sim.state.setBehavior({ acknowledgeMethods: ['PATCH'] });
-    await client({ acknowledgeMethod: 'PATCH' }).acknowledge(1);
-    const e = await failure(() => client({ acknowledgeMethod: 'POST' }).acknowledge(2), 'bad_request');
-    expect(e.status).toBe(405);
-    expect(sim.state.getFr(1)!.fr.fulfillmentRequestStatus.handle).toBe('acknowledged');
+    expect(await client().acknowledge(1)).toBe('PATCH');
+    const findings: unknown[] = [];
+    let paced = 0;
+    const post = client({
+      acknowledgeMethod: 'POST',
+      beforeExtraRequest: async () => void paced++,
+      onAcknowledgeMethodFinding: (f) => findings.push(f),
+    });
+    expect(await post.acknowledge(2)).toBe('PATCH');
+    expect(findings).toEqual([{ configured: 'POST', status: 405, tried: 'PATCH', worked: true }]);
+    expect(paced).toBe(1);
+    // Learned: the next acknowledge is one request with the method the server accepts.
+    const before = sim.state.snapshotCounters().requestsTotal;
+    expect(await post.acknowledge(3)).toBe('PATCH');
+    expect(sim.state.snapshotCounters().requestsTotal - before).toBe(1);
+    expect(findings).toHaveLength(1);
+    for (const id of [1, 2, 3])
+      expect(sim.state.getFr(id)!.fr.fulfillmentRequestStatus.handle).toBe('acknowledged');
+  });
+
+  it('keeps the first answer when both methods are refused (404/405 to each)', async () => {
+    sim.state.seed({ count: 1 });
+    const findings: { worked: boolean }[] = [];
+    const c = client({ onAcknowledgeMethodFinding: (f) => findings.push(f) });
+    const e = await failure(() => c.acknowledge(999), 'not_found');
+    expect(e.method).toBe('PATCH');
+    expect(findings).toEqual([
+      expect.objectContaining({ configured: 'PATCH', tried: 'POST', worked: false }),
+    ]);
   });
 
   it('refuses to acknowledge a cancelled FR as invalid_transition', async () => {

@@ -60,12 +60,12 @@ describe('admin API', () => {
     expect((await admin.setFaults({ rules: { 'fr.get': { error5xx: 0.5 } } })).rules['fr.get']).toEqual({
       error5xx: 0.5,
     });
-    expect((await admin.setBehavior({ listEnvelope: 'array' })).listEnvelope).toBe('array');
+    expect((await admin.setBehavior({ listEnvelope: 'items' })).listEnvelope).toBe('items');
     await expect(admin.setBehavior({ listEnvelope: 'xml' as never })).rejects.toThrow(/listEnvelope/);
     await admin.reset();
     expect(sim.state.rateLimit.enabled).toBe(false);
     expect(sim.state.faults.config.rules).toEqual({});
-    expect(sim.state.behavior.listEnvelope).toBe('items');
+    expect(sim.state.behavior.listEnvelope).toBe('array');
   });
 
   it('generates FRs continuously until stopped', async () => {

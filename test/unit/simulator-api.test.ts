@@ -30,7 +30,12 @@ async function api(method: string, path: string, opts: { token?: string | null; 
 const ids = (r: { json: Record<string, any> }) => (r.json.items as { id: number }[]).map((f) => f.id); // eslint-disable-line @typescript-eslint/no-explicit-any
 
 beforeAll(async () => {
-  sim = await startSimulator({ rateLimit: { enabled: false } });
+  // Both dialects and the guide's `items` envelope: this file tests the surface in each reading.
+  sim = await startSimulator({
+    rateLimit: { enabled: false },
+    listDialects: ['guide', 'reference'],
+    listEnvelope: 'items',
+  });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.state.reset());

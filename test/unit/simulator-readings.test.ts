@@ -86,7 +86,7 @@ describe('simulator readings where the docs are silent', () => {
   });
 
   it('a list that speaks only the reference dialect ignores status/page/size (everything, unpaged by them)', async () => {
-    const s = await start({ listDialects: ['reference'] });
+    const s = await start({ listDialects: ['reference'], listEnvelope: 'items' });
     const first = frIds(s)[0]!;
     s.state.acknowledgeAsSomeoneElse(first);
     const guide = JSON.parse((await call(s, 'GET', '/fulfillment-requests?status=NEW&page=1&size=1')).text)
