@@ -44,125 +44,36 @@ grpc_port() {
 membership_port() { echo $(($(grpc_port "$1") - 10300)); }
 
 build() {
-  if [ -x "$BIN_DIR/server" ] && [ -x "$BIN_DIR/sql" ] && [ -d "$BIN_DIR/schema/postgresql/v12" ]; then
-    return 0
+  if [ ! -x "$BIN_DIR/server" ] || [ ! -x "$BIN_DIR/sql" ]; then
+    command -v go >/dev/null 2>&1 || die "Go is needed to build the Temporal server (go install from the Go module proxy)"
+    mkdir -p "$BIN_DIR"
+    log "building go.temporal.io/server@v$TEMPORAL_SERVER_VERSION (server and sql tool; ~10 minutes on 2 cores, once)"
+    GOBIN="$BIN_DIR" go install "go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION" >&2
+    GOBIN="$BIN_DIR" go install "go.temporal.io/server/cmd/tools/sql@v$TEMPORAL_SERVER_VERSION" >&2
   fi
-  command -v go >/dev/null 2>&1 || die "Go is needed to build the Temporal server (go install from the Go module proxy)"
-  mkdir -p "$BIN_DIR"
-  log "building go.temporal.io/server@v$TEMPORAL_SERVER_VERSION (server and sql tool; ~10 minutes on 2 cores, once)"
-  GOBIN="$BIN_DIR" go install "go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION" >&2
-  GOBIN="$BIN_DIR" go install "go.temporal.io/server/cmd/tools/sql@v$TEMPORAL_SERVER_VERSION" >&2
-  # The SQL schema ships inside the module; keep a copy beside the binaries so start needs no Go.
+  [ -d "$BIN_DIR/schema/postgresql/v12" ] && [ -f "$BIN_DIR/config/docker.yaml" ] && return 0
+  # The SQL schema and the image's config template ship inside the module; keep copies beside the
+  # binaries so start needs no Go.
+  command -v go >/dev/null 2>&1 || die "Go is needed to copy the server's schema and config from its module"
   local mod
   mod="$(go env GOMODCACHE)/go.temporal.io/server@v$TEMPORAL_SERVER_VERSION"
+  [ -d "$mod/schema/postgresql/v12" ] || GOFLAGS=-mod=mod go mod download "go.temporal.io/server@v$TEMPORAL_SERVER_VERSION" >&2
   [ -d "$mod/schema/postgresql/v12" ] || die "schema not found in $mod (module cache cleaned?)"
-  rm -rf "$BIN_DIR/schema"
-  mkdir -p "$BIN_DIR/schema/postgresql"
+  rm -rf "$BIN_DIR/schema" "$BIN_DIR/config"
+  mkdir -p "$BIN_DIR/schema/postgresql" "$BIN_DIR/config"
   cp -r "$mod/schema/postgresql/v12" "$BIN_DIR/schema/postgresql/"
-  chmod -R u+w "$BIN_DIR/schema"
+  cp "$mod/config/docker.yaml" "$BIN_DIR/config/docker.yaml"
+  chmod -R u+w "$BIN_DIR/schema" "$BIN_DIR/config"
 }
 
-sql_tool() {
-  "$BIN_DIR/sql" --plugin postgres12 --ep 127.0.0.1 -p "$PG_PORT" -u postgres "$@"
-}
-
-write_config() {
-  mkdir -p "$DIR/logs" "$DIR/pids"
-  cat >"$DIR/dynamicconfig.yaml" <<EOF
-# One partition per task queue: a per-source API queue's rate limit (maxTaskQueueActivitiesPerSecond) is
-# enforced per partition, so one partition makes it one limit (docs/operations.md, scaling).
-matching.numTaskqueueReadPartitions:
-  - value: 1
-matching.numTaskqueueWritePartitions:
-  - value: 1
-system.forceSearchAttributesCacheRefreshOnRead:
-  - value: true
-EOF
-  local svc_block=""
-  for s in "${SERVICES[@]}"; do
-    svc_block+="  $s:
-    rpc:
-      grpcPort: $(grpc_port "$s")
-      membershipPort: $(membership_port "$s")
-      bindOnIP: 127.0.0.1
-"
-    [ "$s" = frontend ] && svc_block+="      httpPort: $((PORT + 10))
-"
-  done
-  cat >"$DIR/config.yaml" <<EOF
-log:
-  stdout: true
-  level: warn
-persistence:
-  defaultStore: postgres-default
-  visibilityStore: postgres-visibility
-  numHistoryShards: 4
-  datastores:
-    postgres-default:
-      sql:
-        pluginName: postgres12
-        databaseName: temporal
-        connectAddr: 127.0.0.1:$PG_PORT
-        connectProtocol: tcp
-        user: postgres
-        password: ""
-        maxConns: 20
-        maxIdleConns: 20
-        maxConnLifetime: 1h
-    postgres-visibility:
-      sql:
-        pluginName: postgres12
-        databaseName: temporal_visibility
-        connectAddr: 127.0.0.1:$PG_PORT
-        connectProtocol: tcp
-        user: postgres
-        password: ""
-        maxConns: 5
-        maxIdleConns: 5
-        maxConnLifetime: 1h
-global:
-  membership:
-    maxJoinDuration: 30s
-    broadcastAddress: 127.0.0.1
-services:
-$svc_block
-clusterMetadata:
-  enableGlobalNamespace: false
-  failoverVersionIncrement: 10
-  masterClusterName: active
-  currentClusterName: active
-  clusterInformation:
-    active:
-      enabled: true
-      initialFailoverVersion: 1
-      rpcName: frontend
-      rpcAddress: 127.0.0.1:$PORT
-dcRedirectionPolicy:
-  policy: noop
-dynamicConfigClient:
-  filepath: $DIR/dynamicconfig.yaml
-  pollInterval: 10s
-EOF
-}
-
+# Schema setup is the same script docker-compose.yml runs in the admin-tools image.
 ensure_schema() {
-  local versioned="$BIN_DIR/schema/postgresql/v12"
-  for db in temporal temporal_visibility; do
-    local dir="$versioned/temporal/versioned"
-    [ "$db" = temporal_visibility ] && dir="$versioned/visibility/versioned"
-    sql_tool --db "$db" create-database >/dev/null 2>&1 || true
-    if ! sql_tool --db "$db" setup-schema -v 0.0 >"$DIR/logs/schema-$db.log" 2>&1; then
-      # Already set up: setup-schema refuses a second time; update-schema below is idempotent.
-      grep -qi "already exists" "$DIR/logs/schema-$db.log" || {
-        cat "$DIR/logs/schema-$db.log" >&2
-        die "setup-schema for $db failed"
-      }
-    fi
-    sql_tool --db "$db" update-schema -d "$dir" >>"$DIR/logs/schema-$db.log" 2>&1 || {
-      cat "$DIR/logs/schema-$db.log" >&2
-      die "update-schema for $db failed"
-    }
-  done
+  SQL_TOOL="$BIN_DIR/sql" SCHEMA_DIR="$BIN_DIR/schema/postgresql/v12" POSTGRES_SEEDS=127.0.0.1 \
+    DB_PORT="$PG_PORT" POSTGRES_USER=postgres POSTGRES_PWD= \
+    sh "$ROOT/deploy/temporal/setup-schema.sh" >"$DIR/logs/schema.log" 2>&1 || {
+    cat "$DIR/logs/schema.log" >&2
+    die "schema setup failed (deploy/temporal/setup-schema.sh)"
+  }
 }
 
 running() {
@@ -171,13 +82,28 @@ running() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
+# The server reads the release's own config/docker.yaml (the file the temporalio/server image runs with,
+# templated from environment variables), so docker-compose.yml and this cluster share one configuration;
+# only addresses and ports differ.
 start_service() {
   local s="$1"
   running "$s" && return 0
-  # setsid: the service outlives this script and is not hit by the caller's Ctrl-C or process group.
-  setsid "$BIN_DIR/server" --config-file "$DIR/config.yaml" --allow-no-auth start --service "$s" \
-    >>"$DIR/logs/$s.log" 2>&1 </dev/null &
-  echo $! >"$DIR/pids/$s.pid"
+  mkdir -p "$DIR/logs" "$DIR/pids"
+  (
+    export DB=postgres12 POSTGRES_SEEDS=127.0.0.1 DB_PORT="$PG_PORT" POSTGRES_PORT="$PG_PORT" \
+      POSTGRES_USER=postgres POSTGRES_PWD= NUM_HISTORY_SHARDS=4 LOG_LEVEL=warn \
+      BIND_ON_IP=127.0.0.1 TEMPORAL_BROADCAST_ADDRESS=127.0.0.1 \
+      FRONTEND_GRPC_PORT="$(grpc_port frontend)" FRONTEND_HTTP_PORT=$((PORT + 10)) \
+      FRONTEND_MEMBERSHIP_PORT="$(membership_port frontend)" \
+      HISTORY_GRPC_PORT="$(grpc_port history)" HISTORY_MEMBERSHIP_PORT="$(membership_port history)" \
+      MATCHING_GRPC_PORT="$(grpc_port matching)" MATCHING_MEMBERSHIP_PORT="$(membership_port matching)" \
+      WORKER_GRPC_PORT="$(grpc_port worker)" WORKER_MEMBERSHIP_PORT="$(membership_port worker)" \
+      DYNAMIC_CONFIG_FILE_PATH="$ROOT/deploy/temporal/dynamicconfig.yaml"
+    # setsid: the service outlives this script and is not hit by the caller's Ctrl-C or process group.
+    setsid "$BIN_DIR/server" --config-file "$BIN_DIR/config/docker.yaml" --allow-no-auth start --service "$s" \
+      >>"$DIR/logs/$s.log" 2>&1 </dev/null &
+    echo $! >"$DIR/pids/$s.pid"
+  )
 }
 
 cli() {
@@ -198,21 +124,10 @@ wait_frontend() {
 }
 
 setup_namespace() {
-  if ! cli operator namespace describe --namespace "$NAMESPACE" >/dev/null 2>&1; then
-    cli operator namespace create --namespace "$NAMESPACE" --retention 72h >/dev/null
-  fi
-  local sa name type
-  while read -r sa; do
-    name="${sa%%=*}"
-    type="${sa#*=}"
-    # Retried: a new namespace takes a moment to reach every frontend cache.
-    for _ in $(seq 1 30); do
-      if cli operator search-attribute list --namespace "$NAMESPACE" 2>/dev/null | grep -q "$name"; then break; fi
-      cli operator search-attribute create --namespace "$NAMESPACE" --name "$name" --type "$type" \
-        >/dev/null 2>&1 && break
-      sleep 1
-    done
-  done < <(bash "$ROOT/scripts/temporal.sh" search-attributes)
+  local sas
+  mapfile -t sas < <(bash "$ROOT/scripts/temporal.sh" search-attributes)
+  TEMPORAL_BIN="$(bash "$ROOT/scripts/temporal.sh" path)" TEMPORAL_ADDRESS="127.0.0.1:$PORT" \
+    TEMPORAL_NAMESPACE="$NAMESPACE" sh "$ROOT/deploy/temporal/setup-namespace.sh" "${sas[@]}" >&2
 }
 
 cmd="${1:-}"
@@ -227,7 +142,7 @@ case "$cmd" in
     mkdir -p "$DIR"
     TEMPORAL_PG="$(bash "$ROOT/scripts/postgres.sh" start --dir "$DIR/postgres" --port "$PG_PORT")"
     log "postgres: $TEMPORAL_PG"
-    write_config
+    mkdir -p "$DIR/logs" "$DIR/pids"
     ensure_schema
     for s in "${SERVICES[@]}"; do start_service "$s"; done
     wait_frontend

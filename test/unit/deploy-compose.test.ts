@@ -42,6 +42,7 @@ describe('docker-compose.yml', () => {
         'postgresql',
         'simulator',
         'temporal',
+        'temporal-schema',
         'temporal-search-attributes',
         'temporal-ui',
         'worker',
@@ -65,7 +66,8 @@ describe('docker-compose.yml', () => {
           ).toBeDefined();
         }
         if (spec.condition === 'service_completed_successfully') {
-          expect(services[dep]!.restart, `${dep} is a one-shot`).toBe('no');
+          // A one-shot: never restarted once it succeeded (on-failure retries a start before its database).
+          expect(services[dep]!.restart, `${dep} is a one-shot`).toMatch(/^(no|on-failure(:\d+)?)$/);
         }
       }
     }
@@ -127,10 +129,33 @@ describe('docker-compose.yml', () => {
     expect(envOf(services.temporal!)).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql' });
   });
 
+  it('runs the Temporal server release, config and setup scripts the local cluster is tested with', () => {
+    const cluster = read('scripts/temporal-cluster.sh');
+    const version = /^TEMPORAL_SERVER_VERSION="([\d.]+)"/m.exec(cluster)![1]!;
+    expect(services.temporal!.image).toBe(`temporalio/server:${version}`);
+    for (const name of ['temporal-schema', 'temporal-search-attributes'])
+      expect(services[name]!.image, name).toBe(`temporalio/admin-tools:${version}`);
+    // Same dynamic config file, same schema and namespace scripts as scripts/temporal-cluster.sh.
+    const temporalEnv = envOf(services.temporal!);
+    const mount = (services.temporal!.volumes as string[]).find((v) => v.includes('dynamicconfig'))!;
+    expect(mount.split(':')[0]).toBe('./deploy/temporal/dynamicconfig.yaml');
+    expect(mount.split(':')[1]).toBe(temporalEnv.DYNAMIC_CONFIG_FILE_PATH);
+    expect(cluster).toContain('deploy/temporal/dynamicconfig.yaml');
+    expect(cluster).toContain('deploy/temporal/setup-schema.sh');
+    expect(cluster).toContain('deploy/temporal/setup-namespace.sh');
+    expect(cluster).toContain('config/docker.yaml');
+    expect(services['temporal-schema']!.entrypoint).toEqual(['/bin/sh', '/deploy/setup-schema.sh']);
+    expect(temporalEnv.NUM_HISTORY_SHARDS).toBe('4');
+    expect(cluster).toContain('NUM_HISTORY_SHARDS=4');
+  });
+
   it('registers every search attribute and points the Web UI at the codec server', () => {
-    const script = (services['temporal-search-attributes']!.command as string[]).join('\n');
-    for (const sa of ALL_SEARCH_ATTRIBUTES) expect(script).toContain(sa.name);
-    expect(script).toMatch(/search-attribute create .*--type Keyword/);
+    const job = services['temporal-search-attributes']!;
+    expect(job.entrypoint).toEqual(['/bin/sh', '/deploy/setup-namespace.sh']);
+    // The CLI's type names: KEYWORD is `Keyword`.
+    const cliType = (t: string) => t.charAt(0) + t.slice(1).toLowerCase();
+    expect(job.command).toEqual(ALL_SEARCH_ATTRIBUTES.map((sa) => `${sa.name}=${cliType(sa.type)}`));
+    expect(read('deploy/temporal/setup-namespace.sh')).toMatch(/search-attribute create .*--type "\$type"/);
     const ui = envOf(services['temporal-ui']!);
     const codec = envOf(services['codec-server']!);
     const codecPort = new URL(ui.TEMPORAL_CODEC_ENDPOINT!).port;
