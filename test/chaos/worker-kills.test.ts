@@ -60,8 +60,9 @@ describe('worker SIGKILLed repeatedly while a backlog drains', () => {
         expect(r.worker.kills, 'kills by the test').toBe(TIMER_KILLS);
         expect(kills, 'kills in total').toBeGreaterThanOrEqual(TIMER_KILLS);
         // A kill can land after Flxpoint answered an ack or a shipment and before the activity completed:
-        // then a second attempt is made and answered "already acknowledged" / "duplicate tracking number",
-        // both success. Exactly once means: one successful ack and one shipment per tracking number.
+        // the second attempt is not sent blind, the workflow reads the FR and finds its own write there
+        // (docs/flxpoint-api.md, "Read-back rules"). Exactly once means: one successful ack and one shipment
+        // per tracking number.
         await expectExactAccounting(r, {
           acknowledged: r.frIds,
           ackAnswerMayBeLost: 'all',
