@@ -102,8 +102,10 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
 
   const recommended: Record<string, string> = {};
   try {
-    // 1. The token, the base URL and the envelope: a first page in the documented (reference) dialect.
-    const first = await list({ filterPageNumber: '1', filterPageSize: '2' });
+    // 1. The token, the base URL and the envelope: a first page in the documented (reference) dialect,
+    // unfiltered, so it also shows whether any FR visible to the token is not waiting (needed to tell
+    // whether a status filter filters).
+    const first = await list({ filterPageNumber: '1', filterPageSize: '50' });
     if (first.status === 401 || first.status === 403) {
       add(
         'token',
@@ -155,18 +157,27 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     const pagingHonoured = (p: ListProbe) => (p.elements ? p.elements.length <= 1 : undefined);
     const refPaging = pagingHonoured(refPage1);
     const guidePaging = pagingHonoured(guidePage1);
+    // A filter is seen to filter only when the unfiltered answer holds an FR it should have left out.
+    const notWaitingExists = first.elements.some((el) => {
+      const s = statusHandle(el);
+      return s !== undefined && !NEW_WORK.has(s);
+    });
     const filterHonoured = (p: ListProbe): boolean | undefined => {
       if (!p.elements) return false; // refused (4xx): not a filter this server speaks
       const statuses = p.elements.map(statusHandle);
       if (statuses.some((s) => s !== undefined && !NEW_WORK.has(s))) return false;
-      return p.elements.length > 0 ? true : undefined;
+      return p.elements.length > 0 && notWaitingExists ? true : undefined;
     };
     const refFilter = filterHonoured(refStatus);
     const guideFilter = filterHonoured(guideStatus);
 
     const describe = (paging: boolean | undefined, filter: boolean | undefined) =>
       `paging ${paging === undefined ? 'unknown' : paging ? 'honoured' : 'IGNORED'}, status filter ${
-        filter === undefined ? 'unknown (no FR waiting to tell)' : filter ? 'honoured' : 'IGNORED'
+        filter === undefined
+          ? 'unknown (it takes one FR waiting and one that is not to tell)'
+          : filter
+            ? 'honoured'
+            : 'IGNORED'
       }`;
     const refOk = refPaging !== false && refFilter !== false;
     const guideOk = guidePaging !== false && guideFilter !== false;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DoctorReport, formatDoctorReport, runDoctor } from '../../client/doctor/probe';
 import { type RunningSimulator, startSimulator, type SimulatorOptions } from '../../simulator/server';
+import { DEFAULT_ACKNOWLEDGE_METHOD, DEFAULT_LIST_DIALECT } from '../../activities/flxpoint/dialect';
 
 // The doctor against the simulator in each reading of the docs: it must name the dialect that works, fail
 // where a worker would mirror every FR, and never write.
@@ -49,7 +50,10 @@ function expectReadOnly(): void {
 
 describe('doctor', () => {
   it('on a server that speaks both dialects recommends the documented one and passes', async () => {
-    const r = await doctorAgainst({ rateLimit: { enabled: false } }, { expectedSourceId: 1001 });
+    const r = await doctorAgainst(
+      { rateLimit: { enabled: false }, listDialects: ['guide', 'reference'], listEnvelope: 'items' },
+      { expectedSourceId: 1001 },
+    );
     expect(r.failed).toBe(false);
     expect(r.recommended).toMatchObject({ FLXPOINT_LIST_DIALECT: 'reference', FLXPOINT_ACK_METHOD: 'PATCH' });
     expect(check(r, /list elements/)?.status).toBe('ok');
@@ -71,6 +75,26 @@ describe('doctor', () => {
     expect(r.failed).toBe(true);
     expect(r.recommended.FLXPOINT_LIST_DIALECT).toBe('reference');
     expectReadOnly();
+  });
+
+  it('on the documented contract that ignores unknown parameters (the simulator default) advises exactly the worker defaults', async () => {
+    const r = await doctorAgainst({ rateLimit: { enabled: false } });
+    expect(r.failed).toBe(false);
+    expect(r.recommended).toEqual({
+      FLXPOINT_LIST_DIALECT: DEFAULT_LIST_DIALECT,
+      FLXPOINT_ACK_METHOD: DEFAULT_ACKNOWLEDGE_METHOD,
+    });
+    expect(check(r, /guide dialect/)?.detail).toMatch(/status filter IGNORED/);
+    expect(check(r, /reference dialect/)?.detail).toBe('paging honoured, status filter honoured');
+    expectReadOnly();
+  });
+
+  it('cannot tell a filter works when every FR it sees is waiting, and says so instead of passing it', async () => {
+    sim = await startSimulator({ seed: { count: 3 }, rateLimit: { enabled: false } });
+    const r = await runDoctor({ baseUrl: sim.url, token: 'dev-token', minIntervalMs: 0 });
+    expect(check(r, /reference dialect/)?.detail).toMatch(/status filter unknown/);
+    expect(check(r, /guide dialect/)?.detail).toMatch(/paging IGNORED/);
+    expect(r.recommended.FLXPOINT_LIST_DIALECT).toBe('reference');
   });
 
   it('on a server that speaks only the guide dialect recommends guide', async () => {
@@ -141,6 +165,15 @@ describe('npm run cli -- doctor', () => {
     const good = await run({ ...env, FLXPOINT_LIST_DIALECT: 'reference' }, 'doctor');
     expect(good.code).toBe(0);
     expect(good.stdout).toMatch(/== source main[\s\S]*Result: OK/);
+
+    // No dialect settings at all: the defaults are what this server honours.
+    const { FLXPOINT_LIST_DIALECT: _unused, ...defaults } = env;
+    const byDefault = await run(defaults, '--json', 'doctor');
+    expect(byDefault.code).toBe(0);
+    expect(JSON.parse(byDefault.stdout)[0]).toMatchObject({
+      failed: false,
+      recommended: { FLXPOINT_LIST_DIALECT: 'reference', FLXPOINT_ACK_METHOD: 'PATCH' },
+    });
 
     const noUrl = await run({ FLXPOINT_SOURCES: 'main:1001', FLXPOINT_TOKEN_MAIN: 'x' }, 'doctor');
     expect(noUrl.code).toBe(2);
