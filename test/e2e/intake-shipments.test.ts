@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollSettings } from '../../common/poll-schedule';
 import { startIntakeServer, type RunningIntakeServer } from '../../intake/server';
 import { connectTemporal, type TestTemporal } from '../helpers/temporal';
 import { eventually, outcomeOf, startPipeline, type Pipeline } from '../helpers/pipeline';
@@ -233,10 +234,17 @@ describe('shipment intake', () => {
 
   it('answers 503 with Retry-After while the FR is not fetched yet, then takes the shipment', async () => {
     const [frD] = p.seed({ count: 1, itemsPerFr: 1, quantity: { min: 1, max: 1 } }) as [number];
-    // Flxpoint fails every read of the FR: the workflow exists but knows no items yet.
+    // Flxpoint fails every read of the FR: the workflow exists but knows no items yet. Started as the
+    // poller starts it, but without a list read (which would hand the workflow the FR).
     p.sim.state.setFaults({ seed: 1, rules: { 'fr.get': { error5xx: 1 } } });
     try {
-      await p.poll();
+      await t.client.workflow.start('processFulfillmentRequestWorkflow', {
+        taskQueue: p.config.temporal.taskQueue,
+        workflowId: p.frWorkflowId(frD),
+        args: [
+          { sourceKey: p.sourceKey, sourceId: p.sourceId, frId: frD, settings: pollSettings(p.config).fr },
+        ],
+      });
       await eventually('FR workflow started', async () => (await p.status(frD)).step === 'fetching');
       const shipment = {
         sourceId: p.sourceId,
