@@ -4,7 +4,8 @@ import { flxpointFailureType, type FlxpointErrorKind } from '../../common/failur
 // The one place that decides what a Flxpoint answer means. Activities never inspect status codes
 // themselves: they throw what the client throws, and `toApplicationFailure` turns it into the failure
 // Temporal's retry policy acts on. Flxpoint documents no error body schema for any 4xx, so bodies are read
-// as text and matched by substring only.
+// as text and matched by substring only, and the kinds read from words are hints for logs: the FR workflow
+// settles every refused or uncertain write by reading the FR (workflows/settle.ts).
 
 export type { FlxpointErrorKind };
 
@@ -31,9 +32,9 @@ const ADVICE: Partial<Record<FlxpointErrorKind, string>> = {
     'The token is valid but may not use this resource; a Source token cannot reach account-only endpoints.',
   not_found: 'The resource does not exist or belongs to another source than this token.',
   already_acknowledged:
-    'This FR was acknowledged before (by an earlier attempt whose answer was lost, or by someone else); treat it as acknowledged and read the FR to confirm.',
+    'This FR may have been acknowledged before (by an earlier attempt whose answer was lost, or by someone else); the words are a hint only: the workflow reads the FR to tell whose acknowledgement it is.',
   duplicate_tracking_number:
-    'A shipment with this tracking number already exists on this FR; a retried create usually lands here, so list the FR shipments to confirm it is ours.',
+    "A shipment with this tracking number may already exist on this FR; the words are a hint only: the workflow reads the FR shipments to tell ours from someone else's.",
   invalid_transition: 'The FR is in a state that does not allow this operation; read the FR before deciding.',
   rate_limited: 'The per-token budget (2 req/s) is exhausted; back off and retry.',
   bad_request: 'The request was rejected as invalid; retrying the same request will not help.',

@@ -9,7 +9,8 @@ import { table } from './output';
 // workflow set (common/search-attributes.ts). Visibility is eventually consistent: a workflow started a
 // moment ago may take a second to show up.
 
-const STEPS: readonly (FrStep | 'awaiting_shipment_overdue')[] = [
+/** FlxpointFrStep values: the steps, plus the flags the FR workflow adds (overdue, conflict). */
+const STEPS: readonly (FrStep | 'awaiting_shipment_overdue' | 'awaiting_shipment_conflict' | 'conflict')[] = [
   'fetching',
   'handling',
   'committing',
@@ -18,9 +19,11 @@ const STEPS: readonly (FrStep | 'awaiting_shipment_overdue')[] = [
   'failing',
   'awaiting_shipment',
   'awaiting_shipment_overdue',
+  'awaiting_shipment_conflict',
   'creating_shipment',
   'cancelling',
   'done',
+  'conflict',
 ];
 const STATUSES = ['running', 'completed', 'failed', 'closed', 'all'] as const;
 type StatusFilter = (typeof STATUSES)[number];

@@ -43,7 +43,7 @@ describe('classifyResponse', () => {
     });
     expect(e.message).toBe(
       'Flxpoint POST /fulfillment-requests/123/acknowledge answered 400 (already_acknowledged): Fulfillment request 123 is already acknowledged. ' +
-        'This FR was acknowledged before (by an earlier attempt whose answer was lost, or by someone else); treat it as acknowledged and read the FR to confirm.',
+        'This FR may have been acknowledged before (by an earlier attempt whose answer was lost, or by someone else); the words are a hint only: the workflow reads the FR to tell whose acknowledgement it is.',
     );
   });
 
