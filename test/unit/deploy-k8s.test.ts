@@ -5,6 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../worker/config';
 import { DEFAULT_CODEC_PORT } from '../../codec/config';
 import { DEFAULT_INTAKE_PORT } from '../../intake/config';
+import { FR_GATE_DEFAULTS } from '../../intake/fr-gate';
 import { ENV_VARIABLES, OTHER_VARIABLES, SOURCE_VARIABLES } from '../../common/config';
 
 // The Kubernetes manifests and the Dockerfile checked against the code they run: probe paths and ports
@@ -116,6 +117,10 @@ describe('Kubernetes manifests', () => {
     const intake = find('Deployment', 'flxpoint-intake').spec.template.spec.containers[0];
     expect(Number(envOf('flxpoint-intake').INTAKE_PORT)).toBe(DEFAULT_INTAKE_PORT);
     expect(envOf('flxpoint-intake').INTAKE_HOST).toBe('0.0.0.0');
+    // Each replica lets this many shipments of one FR in flight; Temporal refuses an 11th update per workflow.
+    expect(
+      find('Deployment', 'flxpoint-intake').spec.replicas * FR_GATE_DEFAULTS.maxInFlight,
+    ).toBeLessThanOrEqual(10);
     expect(envOf('flxpoint-codec-server').CODEC_HOST).toBe('0.0.0.0');
     expect(intake.ports[0].containerPort).toBe(DEFAULT_INTAKE_PORT);
     expect(intake.readinessProbe.httpGet.path).toBe('/healthz');
