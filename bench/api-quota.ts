@@ -35,9 +35,7 @@ const SOURCE_ID = 1001;
 const TOKEN = 'bench-token';
 const NAIVE_TOKEN = 'naive-token';
 
-interface ListPage {
-  items: { id: number; lastModifiedAt: string }[];
-}
+type ListPage = { id: number; lastModifiedAt: string }[];
 
 /** The anti-pattern: walk every page of every status, diff against a local mirror. */
 async function naiveCycle(
@@ -50,16 +48,16 @@ async function naiveCycle(
     for (let page = 1; ; page++) {
       const res = await http.request({
         method: 'GET',
-        path: `/fulfillment-requests?status=${encodeURIComponent(status)}&page=${page}&size=100`,
+        path: `/fulfillment-requests?filterStatus=${encodeURIComponent(status)}&filterPageNumber=${page}&filterPageSize=100`,
         headers: { 'x-api-token': NAIVE_TOKEN },
       });
       requests++;
       const body = (await res.body.json()) as ListPage;
-      for (const fr of body.items) {
+      for (const fr of body) {
         if (mirror.get(fr.id) !== fr.lastModifiedAt) changed++;
         mirror.set(fr.id, fr.lastModifiedAt);
       }
-      if (body.items.length < 100) break;
+      if (body.length < 100) break;
     }
   }
   return { requests, changed };

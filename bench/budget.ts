@@ -13,6 +13,7 @@ import {
   startPostgres,
   startWorker,
   table,
+  workerModes,
 } from './lib/harness';
 
 // Budget use while a backlog drains: the simulator enforces a strict token bucket (rate R, burst 2, as
@@ -22,7 +23,7 @@ import {
 // A row with burst 40 shows what a looser bucket changes (nothing for us: we pace to the sustained rate).
 
 const USAGE = `npx tsx bench/budget.ts [--rates 2,20,100] [--backlogs 40,300,500] [--burst 2] [--burst40-row yes]
-  [--poll 5s] [--store postgres|embedded]`;
+  [--poll 5s] [--store postgres|embedded] [--modes new|old,new]`;
 const f = flags(
   {
     rates: '2,20,100',
@@ -31,6 +32,7 @@ const f = flags(
     'burst40-row': 'yes',
     poll: '5s',
     store: 'postgres',
+    modes: 'new',
   },
   USAGE,
 );
@@ -38,12 +40,14 @@ const f = flags(
 main(async () => {
   const rates = list(f.rates);
   const backlogs = list(f.backlogs);
-  const runs = rates.map((rate, i) => ({
+  const base = rates.map((rate, i) => ({
     rate,
     backlog: backlogs[i] ?? backlogs.at(-1)!,
     burst: Number(f.burst),
   }));
-  if (f['burst40-row'] === 'yes') runs.splice(1, 0, { rate: rates[0]!, backlog: backlogs[0]!, burst: 40 });
+  if (f['burst40-row'] === 'yes') base.splice(1, 0, { rate: rates[0]!, backlog: backlogs[0]!, burst: 40 });
+  // Each row once per worker mode (`old`: a GET per FR, as before list-fed FRs), side by side.
+  const runs = base.flatMap((r) => workerModes(f.modes).map(([mode, env]) => ({ ...r, mode, env })));
   const tokens = runs.flatMap((_, i) => ['--token', `budget-${i}=${3001 + i}`]);
   const sim = await startSimulatorProcess(['--seed-count', '0', ...tokens]);
   const dev = await startDevServer();
@@ -67,7 +71,7 @@ main(async () => {
       sources: [{ key: `b${i}`, sourceId, token }],
       requestsPerSecond: r.rate,
       pollInterval: f.poll,
-      env: { STORE_URL: storeUrl },
+      env: { STORE_URL: storeUrl, ...r.env },
       taskQueue: `bench-budget-${i}`,
     });
     const ids = (await sim.admin.seed({ count: r.backlog, itemsPerFr: 1, sourceId })).ids;
@@ -91,6 +95,7 @@ main(async () => {
     const requests = c.requestsByToken[fp] ?? 0;
     const seconds = (tLast - tFirst) / 1000;
     rows.push({
+      mode: r.mode,
       'budget req/s': r.rate,
       'bucket burst': r.burst,
       'backlog FRs': r.backlog,

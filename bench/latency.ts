@@ -12,24 +12,31 @@ import {
   startWorker,
   table,
   waitFor,
+  workerModes,
 } from './lib/harness';
 
 // Latency from "FR appears in Flxpoint" (its generatedAt) to "acknowledged" (its acknowledgedAt), both from
 // the simulator's clock, at a steady arrival rate below the budget (the simulator's generator), with the
 // real 2 req/s strict bucket. Once with the default 60 s poll interval, once with a short one.
 
-const USAGE = `npx tsx bench/latency.ts [--intervals 60s,5s] [--durations 150,60] [--arrival 0.5]`;
-const f = flags({ intervals: '60s,5s', durations: '150,60', arrival: '0.5' }, USAGE);
+const USAGE = `npx tsx bench/latency.ts [--intervals 60s,5s] [--durations 150,60] [--arrival 0.5] [--modes new|old,new]`;
+const f = flags({ intervals: '60s,5s', durations: '150,60', arrival: '0.5', modes: 'new' }, USAGE);
 
 main(async () => {
-  const intervals = f.intervals.split(',');
+  // Each interval once per worker mode (`old`: a GET per FR and no re-poll, as before), side by side.
+  const runs = f.intervals
+    .split(',')
+    .flatMap((interval, k) =>
+      workerModes(f.modes).map(([mode, env]) => ({ interval, mode, env, seconds: list(f.durations)[k] })),
+    );
   const durations = list(f.durations);
-  const tokens = intervals.flatMap((_, i) => ['--token', `lat-${i}=${4001 + i}`]);
+  const tokens = runs.flatMap((_, i) => ['--token', `lat-${i}=${4001 + i}`]);
   const sim = await startSimulatorProcess(['--seed-count', '0', '--rate', '2', '--burst', '2', ...tokens]);
   const dev = await startDevServer();
   const rows: Record<string, string | number>[] = [];
 
-  for (const [i, interval] of intervals.entries()) {
+  for (const [i, run] of runs.entries()) {
+    const interval = run.interval;
     const sourceId = 4001 + i;
     const worker = await startWorker({
       temporalAddress: dev.address,
@@ -38,11 +45,12 @@ main(async () => {
       requestsPerSecond: 2,
       pollInterval: interval,
       taskQueue: `bench-latency-${i}`,
+      env: run.env,
     });
     await sim.admin.resetCounters();
     await startSchedules(dev.client, worker.config);
     const firstId = (await sim.admin.health()).frs + 1;
-    const seconds = durations[i] ?? durations.at(-1)!;
+    const seconds = run.seconds ?? durations.at(-1)!;
     await sim.admin.startGenerator({ ratePerSec: Number(f.arrival), sourceId, itemsPerFr: 1 });
     await sleep(seconds * 1000);
     await sim.admin.stopGenerator();
@@ -65,6 +73,7 @@ main(async () => {
     );
     const c = await sim.admin.counters();
     rows.push({
+      mode: run.mode,
       'poll interval': interval,
       'run s': seconds,
       'arrivals/s': Number(f.arrival),

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 // process (and each starting its own simulator, dev server and worker). Tables go to stdout as Markdown.
 // The simulator's own throughput is measured separately: `npx tsx bench/simulator-throughput.ts`.
 
-const BENCHES = ['api-quota.ts', 'budget.ts', 'latency.ts', 'scale.ts', 'worker-rss.ts'];
+const BENCHES = [
+  'requests-per-fr.ts',
+  'api-quota.ts',
+  'budget.ts',
+  'latency.ts',
+  'scale.ts',
+  'worker-rss.ts',
+];
 const only = process.argv.slice(2);
 let failed = 0;
 for (const b of BENCHES) {

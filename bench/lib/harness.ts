@@ -221,6 +221,23 @@ export interface SourceSpec {
   token: string;
 }
 
+/**
+ * The worker before and after list-fed FRs (issue 9 item 2), for side-by-side rows in one run: `old` reads
+ * every FR again with a GET and looks once per scheduled poll; `new` is the default.
+ */
+export const WORKER_MODES: Record<string, Record<string, string>> = {
+  old: { FLXPOINT_LIST_FED: 'false', FLXPOINT_REPOLL_AFTER: 'off' },
+  new: {},
+};
+
+export function workerModes(spec: string): [string, Record<string, string>][] {
+  return spec.split(',').map((m) => {
+    const env = WORKER_MODES[m.trim()];
+    if (!env) throw new Error(`unknown mode "${m}": use ${Object.keys(WORKER_MODES).join(', ')}`);
+    return [m.trim(), env];
+  });
+}
+
 /** The production entry `worker/main.ts` with the given sources; resolves when /readyz answers 200. */
 export async function startWorker(o: {
   temporalAddress: string;
