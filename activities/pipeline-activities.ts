@@ -11,6 +11,9 @@ import type { FrStore } from '../store/types';
 // The integrator's side of the pipeline: the handler (ERP/WMS hand-off) and the local commit. These run
 // on the pipeline task queue, never on a source's Flxpoint queue, so they do not spend API budget.
 
+/** Well under the handler activity's heartbeat timeout (10 s); the SDK throttles what it sends. */
+const HEARTBEAT_EVERY_MS = 1_000;
+
 export interface PipelineActivityDeps {
   store: FrStore;
   handler: FrHandler;
@@ -32,6 +35,9 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       fr: FulfillmentRequestSnapshot;
     }): Promise<HandlerDecision> {
       const ctx = Context.current();
+      // Heartbeats carry an operator's fail/cancel to this attempt (workflows/activity-proxies.ts,
+      // handlerActivities): ctx.cancellationSignal then aborts the handler's I/O.
+      const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
         const raw = await deps.handler.decide(input.fr, {
           sourceKey: input.sourceKey,
@@ -54,6 +60,8 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
           });
         }
         throw err;
+      } finally {
+        clearInterval(beat);
       }
     },
 

@@ -54,3 +54,16 @@ export function listedFrActivities() {
     retry: { initialInterval: '1 second', maximumAttempts: 2 },
   });
 }
+
+/**
+ * The handler (decideFulfillmentRequest) heartbeats while it waits for the integrator's ERP/WMS, so an
+ * operator's fail/cancel reaches it as an aborted `ctx.signal` within seconds (heartbeats are how a worker
+ * learns of a cancellation; they are sent at most every 80 % of the heartbeat timeout).
+ */
+export function handlerActivities(settings?: FrWorkflowSettings) {
+  return proxyActivities<Pick<PipelineActivities, 'decideFulfillmentRequest'>>({
+    startToCloseTimeout: settings?.pipelineActivityTimeoutMs ?? '2 minutes',
+    heartbeatTimeout: '10 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  });
+}

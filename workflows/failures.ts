@@ -1,5 +1,10 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import { flxpointKindOf, HANDLER_REJECTED, type FlxpointFailureKind } from '../common/failure-types';
+import {
+  flxpointKindOf,
+  HANDLER_REJECTED,
+  LOCAL_STORE_REJECTED,
+  type FlxpointFailureKind,
+} from '../common/failure-types';
 
 // Reading an activity's failure in the workflow: ActivityFailure → ApplicationFailure, whose type is one
 // of common/failure-types.ts.
@@ -20,6 +25,11 @@ export function flxpointKind(err: unknown): FlxpointFailureKind | undefined {
 
 export function isHandlerRejection(err: unknown): boolean {
   return rootApplicationFailure(err)?.type === HANDLER_REJECTED;
+}
+
+/** The local store refused the FR's data (non-retryable): no retry can store it. */
+export function isLocalStoreRejection(err: unknown): boolean {
+  return rootApplicationFailure(err)?.type === LOCAL_STORE_REJECTED;
 }
 
 /** A write retried after an attempt whose answer was lost: the workflow reads the FR to settle it. */

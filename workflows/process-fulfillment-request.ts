@@ -14,7 +14,12 @@ import {
 import type { FulfillmentRequestSnapshot, HandlerDecision, ShipmentRecord } from '../common/domain';
 import { FR_STEP } from '../common/search-attributes';
 import { normalizeShipment } from '../common/shipment';
-import { flxpointActivities, listedFrActivities, pipelineActivities } from './activity-proxies';
+import {
+  flxpointActivities,
+  handlerActivities,
+  listedFrActivities,
+  pipelineActivities,
+} from './activity-proxies';
 import {
   addShipmentUpdate,
   cancelSignal,
@@ -33,6 +38,7 @@ import {
   failureMessage,
   flxpointKind,
   isHandlerRejection,
+  isLocalStoreRejection,
   isNonRetryable,
   isOutcomeUnknown,
 } from './failures';
@@ -70,6 +76,11 @@ import {
 
 /** Patch: shipment signals are checked by common/shipment.ts (v0.2.0); before, by fr-quantities alone. */
 const SHIPMENT_VALIDATION_PATCH = 'shipment-validation-common';
+/**
+ * Patch: the commit can be cut short by an operator's fail/cancel, and a store refusal of the FR's data
+ * (non-retryable) marks it processing-failed (v0.2.0); before, the commit ran until it succeeded.
+ */
+const LOCAL_STEP_PATCH = 'local-step-interruptible';
 
 /**
  * Patch: a write whose outcome is unknown (retried attempt, lost answer) or refused (any 4xx) is settled by
@@ -116,6 +127,8 @@ export async function processFulfillmentRequestWorkflow(
 class FulfillmentRequestWorkflow {
   private readonly api;
   private readonly local;
+  /** The handler's activity: it heartbeats, so an operator's fail/cancel aborts it (ctx.signal). */
+  private readonly handler;
   private readonly meter;
   /** What the `status` query returns: the FR's state itself, not a copy kept in sync. */
   private readonly status: FrStatus;
@@ -132,6 +145,7 @@ class FulfillmentRequestWorkflow {
   constructor(private readonly input: ProcessFulfillmentRequestInput) {
     this.api = flxpointActivities(input.sourceKey, input.settings);
     this.local = pipelineActivities(input.settings);
+    this.handler = handlerActivities(input.settings);
     // Replay-safe counters, exported with the worker's Prometheus metrics.
     this.meter = metricMeter.withTags({ source: input.sourceKey });
     this.status = {
@@ -159,6 +173,7 @@ class FulfillmentRequestWorkflow {
     const decided = await this.decide(fr);
     if (isEnded(decided)) return this.finish(decided.end);
     const decision = await this.commit(fr, decided);
+    if (isEnded(decision)) return this.finish(decision.end);
     const claimed = await this.claim(decision);
     if (isEnded(claimed)) return this.finish(claimed.end);
     return this.finish(await this.ship(decision));
@@ -220,7 +235,7 @@ class FulfillmentRequestWorkflow {
     this.setStep('handling');
     try {
       const d = await this.interruptible(() =>
-        this.local.decideFulfillmentRequest({
+        this.handler.decideFulfillmentRequest({
           sourceKey: this.input.sourceKey,
           sourceId: this.input.sourceId,
           workflowId: workflowInfo().workflowId,
@@ -247,21 +262,76 @@ class FulfillmentRequestWorkflow {
 
   // ---- 3. commit: local and idempotent; nothing is acknowledged before this --------------------------------
 
-  private async commit(fr: FulfillmentRequestSnapshot, decision: HandlerDecision): Promise<HandlerDecision> {
+  private async commit(
+    fr: FulfillmentRequestSnapshot,
+    decision: HandlerDecision,
+  ): Promise<HandlerDecision | Ended> {
     await this.holdWhilePaused();
     this.setStep('committing');
-    const committed = await this.local.commitFulfillmentRequest({
+    const input = {
       sourceId: this.input.sourceId,
       frId: this.input.frId,
       frNumber: this.status.frNumber,
       workflowId: workflowInfo().workflowId,
       fr,
       decision,
-    });
+    };
+    if (!patched(LOCAL_STEP_PATCH)) {
+      const committed = await this.local.commitFulfillmentRequest(input);
+      this.status.decision = committed.decision;
+      this.refreshDetails();
+      return committed.decision;
+    }
+    let committed: Awaited<ReturnType<typeof this.local.commitFulfillmentRequest>> | typeof INTERRUPTED;
+    try {
+      committed = await this.interruptibleLocalStep(() => this.local.commitFulfillmentRequest(input));
+    } catch (err) {
+      if (!isLocalStoreRejection(err)) throw err;
+      // The store refuses this FR's data on every attempt: tell Flxpoint (processing-failed, nothing was
+      // acknowledged) rather than retry forever. The message names the FR and the problem, not the data.
+      this.status.lastError = failureMessage(err);
+      log.error('local store refused the FR; marking it processing-failed', {
+        ...this.logTags(),
+        error: this.status.lastError,
+      });
+      this.meter
+        .createCounter('flxpoint_fr_store_refused', 'frs', 'FRs whose local commit the store refused')
+        .add(1);
+      return this.markFailed(
+        `The integration could not store this fulfillment request locally (${this.status.lastError.slice(0, 300)}); ` +
+          'it was not acknowledged.',
+        'decision',
+      );
+    }
+    if (committed === INTERRUPTED) {
+      if (this.failRequested()) return this.markFailed(this.failRequested()!.reason, 'operator');
+      // A cancel: nothing was acknowledged, so claim() cancels every unit without a local commit.
+      this.status.decision = this.operatorReject();
+      this.refreshDetails();
+      return this.status.decision;
+    }
     // On a replay after a crash the store answers with the decision stored first: that one is binding.
     this.status.decision = committed.decision;
     this.refreshDetails();
     return committed.decision;
+  }
+
+  /**
+   * A local step (the commit) that an operator's fail or cancel sent while it runs cuts short, e.g. when the
+   * database is down and the step keeps retrying. Unlike interruptible(), a cancel already decided (the
+   * step then commits the operator's reject) does not skip it; only a new signal interrupts.
+   */
+  private async interruptibleLocalStep<T>(fn: () => Promise<T>): Promise<T | typeof INTERRUPTED> {
+    const scope = new CancellationScope();
+    this.interruptibleScope = scope;
+    try {
+      return await scope.run(fn);
+    } catch (err) {
+      if (isCancellation(err) && (this.failRequest || this.cancelRequest)) return INTERRUPTED;
+      throw err;
+    } finally {
+      this.interruptibleScope = null;
+    }
   }
 
   // ---- 4. claim: tell Flxpoint (acknowledge, adjust, or processing-failed) ---------------------------------

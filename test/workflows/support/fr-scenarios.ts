@@ -1,6 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { expect } from 'vitest';
+import { LOCAL_STORE_REJECTED } from '../../../common/failure-types';
 import {
   addShipmentUpdate,
   cancelSignal,
@@ -665,6 +667,8 @@ export const FR_SCENARIOS: FrScenario[] = [
   },
   {
     name: 'fr-operator-fail-during-commit',
+    // The fail cuts the commit short (patch local-step-interruptible): a server of its own.
+    skipsTime: true,
     gates: ['commit'],
     fakes: (g) => ({
       pipeline: {
@@ -676,8 +680,8 @@ export const FR_SCENARIOS: FrScenario[] = [
     }),
     async drive({ handle, gates }) {
       await gates.commit!.entered;
+      // The commit stays blocked: the fail cuts it short (the gate opens once the workflow is done).
       await handle.signal(failSignal, { reason: 'stop it' });
-      gates.commit!.open();
     },
     outcome: 'processing_failed',
     check(_s, calls) {
@@ -685,6 +689,58 @@ export const FR_SCENARIOS: FrScenario[] = [
       expect(inputsOf(calls, 'markFulfillmentRequestFailed')[0]!.reason).toBe('stop it');
     },
   },
+  {
+    // Issue 10 row 2: the store refuses the FR's data on every attempt (non-retryable LocalStoreRejected).
+    name: 'fr-store-refused',
+    fakes: () => ({
+      pipeline: {
+        async commitFulfillmentRequest() {
+          throw ApplicationFailure.create({
+            type: LOCAL_STORE_REJECTED,
+            nonRetryable: true,
+            message: 'store commit of FR 1001/7 failed: value too long (SQLSTATE 22001)',
+          });
+        },
+      },
+    }),
+    outcome: 'processing_failed',
+    check(status, calls) {
+      expect(names(calls)).not.toContain('acknowledgeFulfillmentRequest');
+      expect(names(calls).filter((n) => n === 'commitFulfillmentRequest')).toHaveLength(1);
+      const reason = inputsOf(calls, 'markFulfillmentRequestFailed')[0]!.reason as string;
+      expect(reason).toMatch(/could not store this fulfillment request locally .*SQLSTATE 22001/);
+      expect(status!.lastError).toMatch(/SQLSTATE 22001/);
+    },
+  },
+  ...(['fail', 'cancel'] as const).map((signal): FrScenario => ({
+    // Issue 10 row 2: a commit that keeps failing (database down) no longer holds the FR: fail/cancel cut it short.
+    name: `fr-operator-${signal}-during-failing-commit`,
+    skipsTime: true,
+    gates: ['commit'],
+    fakes: (g) => ({
+      pipeline: {
+        async commitFulfillmentRequest() {
+          void g.commit!.wait();
+          throw new Error('database unavailable');
+        },
+      },
+    }),
+    async drive({ handle, gates }) {
+      await gates.commit!.entered;
+      if (signal === 'fail') await handle.signal(failSignal, { reason: 'store down' });
+      else await handle.signal(cancelSignal, { reason: 'store down' });
+    },
+    outcome: signal === 'fail' ? 'processing_failed' : 'cancelled_by_operator',
+    check(status, calls) {
+      expect(names(calls)).not.toContain('acknowledgeFulfillmentRequest');
+      if (signal === 'fail')
+        expect(inputsOf(calls, 'markFulfillmentRequestFailed')[0]!.reason).toBe('store down');
+      else {
+        expect(names(calls)).toContain('adjustFulfillmentRequest');
+        expect(status!.items.map((i) => i.cancelled)).toEqual([2, 1]);
+      }
+    },
+  })),
   {
     name: 'fr-pause-resume',
     gates: ['decide'],
