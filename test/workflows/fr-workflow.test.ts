@@ -160,4 +160,93 @@ describe('FR workflow, time-skipping', () => {
       }
     });
   });
+
+  /** Runs one poll against scripted list pages; the children end at once (cancelled upstream). */
+  async function pollWith(
+    pages: Awaited<ReturnType<Flx['listNewFulfillmentRequests']>>[],
+    extra: Record<string, unknown>,
+  ) {
+    const acts = fakeActivities({
+      flxpoint: {
+        async listNewFulfillmentRequests() {
+          return pages.shift() ?? { refs: [], malformed: [], rawCount: 0 };
+        },
+        async fetchFulfillmentRequest({ frId }) {
+          return { id: frId, statusHandle: 'canceled', fulfillmentRequestItems: [] };
+        },
+      },
+    });
+    const env = shared;
+    return withFakeWorkers(env, acts, (taskQueue) =>
+      env.client.workflow.execute('pollFulfillmentRequestsWorkflow', {
+        taskQueue,
+        workflowId: `poll-${taskQueue}`,
+        args: [
+          {
+            sourceKey: SOURCE_KEY,
+            sourceId: SOURCE_ID,
+            pageSize: 10,
+            newStatus: 'Processing,Processed',
+            maxFrsPerRun: 100,
+            fr: { shipmentDeadlineMs: 3600_000 },
+            ...extra,
+          },
+        ],
+      }),
+    );
+  }
+
+  it('poll: a look that started FRs is followed by another after repollAfterMs, until one finds nothing new', async () => {
+    const ref = (id: number) => ({ id, number: `FR-${id}` });
+    const summary = await pollWith(
+      [
+        { refs: [ref(101), ref(102)], malformed: [], rawCount: 2 },
+        // arrived meanwhile
+        { refs: [ref(101), ref(102), ref(104)], malformed: [], rawCount: 3 },
+        { refs: [ref(101), ref(102), ref(104)], malformed: [], rawCount: 3 },
+      ],
+      { repollAfterMs: 10_000, pollIntervalMs: 60_000 },
+    );
+    expect(summary).toMatchObject({ childrenStarted: 3, frsSeen: 3, pagesRead: 3, repolls: 2 });
+  });
+
+  it('poll: a page showing the server ignored the query ends the poll (no further page, no re-poll) and says why', async () => {
+    const summary = await pollWith(
+      [
+        {
+          refs: [{ id: 201, number: null }],
+          malformed: [],
+          rawCount: 25,
+          notWaiting: 24,
+          filterIgnored: '24 of 25 FRs on the page are not waiting for this source (24 acknowledged)',
+        },
+        { refs: [{ id: 202, number: null }], malformed: [], rawCount: 10 },
+      ],
+      { repollAfterMs: 10_000, pollIntervalMs: 60_000 },
+    );
+    expect(summary).toMatchObject({
+      pagesRead: 1,
+      childrenStarted: 1,
+      notWaitingSkipped: 24,
+      filterIgnored: expect.stringMatching(/not waiting for this source/),
+    });
+    expect(summary).not.toHaveProperty('repolls');
+  });
+
+  it('poll: a later page that repeats the FRs of an earlier one (page number ignored) ends the walk', async () => {
+    const refs = Array.from({ length: 10 }, (_, i) => ({ id: 301 + i, number: null }));
+    const summary = await pollWith(
+      [
+        { refs, malformed: [], rawCount: 10 },
+        { refs, malformed: [], rawCount: 10 },
+        { refs, malformed: [], rawCount: 10 },
+      ],
+      {},
+    );
+    expect(summary).toMatchObject({
+      pagesRead: 2,
+      childrenStarted: 10,
+      filterIgnored: expect.stringMatching(/page number is ignored/),
+    });
+  });
 });

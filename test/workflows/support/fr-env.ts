@@ -12,6 +12,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import type { FlxpointActivities, PipelineActivities } from '../../../activities';
+import type { FrSnapshotActivities } from '../../../activities/fr-snapshot-cache';
 import type { FulfillmentRequestSnapshot } from '../../../common/domain';
 import { ALL_SEARCH_ATTRIBUTES } from '../../../common/search-attributes';
 import { flxpointApiTaskQueue } from '../../../common/task-queues';
@@ -189,7 +190,18 @@ export function fakeActivities(opts: FakeOptions = {}): { flxpoint: Flx; pipelin
     },
     ...opts.pipeline,
   };
-  return { flxpoint: logged(flxpoint, calls), pipeline: logged(pipeline, calls), calls };
+  // The listed-FR lookup always misses here and is not logged, so each scenario's calls stay as they were
+  // (fetch from Flxpoint); the hit path is covered end to end (test/e2e/safe-defaults.test.ts).
+  const listed: FrSnapshotActivities = {
+    async listedFulfillmentRequest() {
+      return null;
+    },
+  };
+  return {
+    flxpoint: logged(flxpoint, calls),
+    pipeline: Object.assign(logged(pipeline, calls), listed),
+    calls,
+  };
 }
 
 function logged<T extends object>(acts: T, calls: Call[]): T {
