@@ -89,11 +89,11 @@ async function handleFlxpoint(state: SimulatorState, req: IncomingMessage, res: 
   try {
     route = matchRoute(url.pathname, state.behavior.acknowledgeMethods);
   } catch (err) {
-    return sendError(res, err);
+    return sendError(res, err, state);
   }
   if (!route) {
     state.counters.request('unknown', undefined);
-    return sendText(res, 404, `No route ${method} ${url.pathname}`);
+    return sendText(res, 404, worded(state, `No route ${method} ${url.pathname}`));
   }
   const endpoint = endpointFor(route, method);
   const token = headerToken(req);
@@ -104,7 +104,10 @@ async function handleFlxpoint(state: SimulatorState, req: IncomingMessage, res: 
     return sendText(
       res,
       401,
-      token ? 'Unauthorized: unknown X-API-TOKEN' : 'Unauthorized: X-API-TOKEN header is required',
+      worded(
+        state,
+        token ? 'Unauthorized: unknown X-API-TOKEN' : 'Unauthorized: X-API-TOKEN header is required',
+      ),
     );
   }
   const decision = state.rateLimiter.take(tokenKey);
@@ -113,7 +116,7 @@ async function handleFlxpoint(state: SimulatorState, req: IncomingMessage, res: 
     return sendTooMany(state, res, decision.retryAfterMs);
   }
   if (!route.methods.includes(method)) {
-    return sendText(res, 405, `Method ${method} not allowed on ${url.pathname}`, {
+    return sendText(res, 405, worded(state, `Method ${method} not allowed on ${url.pathname}`), {
       allow: route.methods.join(', '),
     });
   }
@@ -172,18 +175,24 @@ function sendTooMany(state: SimulatorState, res: ServerResponse, retryAfterMs: n
   sendText(
     res,
     429,
-    `Too Many Requests: more than ${cfg.ratePerSec} requests/second for this token`,
+    worded(state, `Too Many Requests: more than ${cfg.ratePerSec} requests/second for this token`),
     headers,
   );
 }
 
 function sendError(res: ServerResponse, err: unknown, state?: SimulatorState): void {
   if (err instanceof SimHttpError) {
-    // Flxpoint documents no error wording: in `random` mode the status stays, the words do not.
-    const text = state?.behavior.errorWording === 'random' ? state.errorPhrase() : err.message;
-    return sendText(res, err.status, text, err.headers);
+    return sendText(res, err.status, state ? worded(state, err.message) : err.message, err.headers);
   }
   throw err;
+}
+
+/**
+ * The text of a 4xx: `canonical` words, or in `random` mode (errorWording) a phrase drawn per answer from
+ * the run's seed. Flxpoint documents no error wording: the status stays, the words do not.
+ */
+function worded(state: SimulatorState, canonical: string): string {
+  return state.behavior.errorWording === 'random' ? state.errorPhrase() : canonical;
 }
 
 function headerToken(req: IncomingMessage): string | undefined {
