@@ -7,10 +7,20 @@ import { HANDLER_REJECTED } from '../common/failure-types';
 export interface FrHandlerContext {
   sourceKey: string;
   sourceId: number;
-  /** `fr:<sourceId>:<frId>`; stable across retries and worker crashes: use it as the idempotency key. */
+  /**
+   * `fr:<sourceId>:<frId>`; stable across retries and worker crashes: use it as the idempotency key. In shadow
+   * mode `shadow:fr:<sourceId>:<frId>` (nothing is sent to Flxpoint; the live run later uses `fr:…`).
+   */
   workflowId: string;
   /** 1 on the first try, then 2, 3, ... */
   attempt: number;
+  /**
+   * What makes this FR impossible to fulfil as sent (no items, a quantity that is not a whole positive
+   * number), each naming the field (handlers/fr-problems.ts); empty when there is none. With problems the
+   * pipeline takes only `fail`, or `reject` of an FR that has items: any other answer becomes `fail` with
+   * these as the reason.
+   */
+  problems?: string[];
   /** Aborted when the activity is cancelled or times out; pass it to any I/O you start. */
   signal?: AbortSignal;
 }

@@ -7,6 +7,7 @@ import type { FlxpointActivityMetrics } from '../activities/flxpoint-activities'
 
 export function createWorkerMetrics(): FlxpointActivityMetrics & {
   outcome(outcome: string, sourceKey?: string): void;
+  shadowWrite(endpoint: string, sourceKey: string): void;
 } {
   const meter = Runtime.instance().metricMeter;
   const requests = meter.createCounter(
@@ -27,6 +28,13 @@ export function createWorkerMetrics(): FlxpointActivityMetrics & {
     'frs',
     'FR outcomes written to the local store',
   );
+  // Shadow mode (FLXPOINT_MODE=shadow): writes recorded instead of sent, by endpoint. A live worker that
+  // still counts some is running leftover shadow workflows' activities (docs/operations.md "Shadow mode").
+  const shadowWrites = meter.createCounter(
+    'flxpoint_shadow_writes',
+    'requests',
+    'Flxpoint writes recorded by shadow workflows instead of sent, by endpoint',
+  );
   return {
     request({ endpoint, ok, kind, seconds }) {
       requests.add(1, { endpoint, result: ok ? 'ok' : (kind ?? 'error') });
@@ -35,6 +43,9 @@ export function createWorkerMetrics(): FlxpointActivityMetrics & {
     },
     outcome(outcome, sourceKey) {
       outcomes.add(1, { outcome, source: sourceKey ?? 'unknown' });
+    },
+    shadowWrite(endpoint, sourceKey) {
+      shadowWrites.add(1, { endpoint, source: sourceKey });
     },
   };
 }

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { HandlerDecision, ShipmentRecord } from '../common/domain';
+import type { RecordedWrite } from '../common/shadow';
 
 // Signals, queries and updates of the workflows, defined once here and imported by the client, the
 // operator CLI and the shipment intake. Names are stable strings: operators send them by name from the
@@ -61,6 +62,11 @@ export interface ProcessFulfillmentRequestInput {
   frId: number;
   frNumber?: string | null;
   settings: FrWorkflowSettings;
+  /**
+   * `shadow` (FLXPOINT_MODE=shadow, workflow id `shadow:fr:…`): every write is recorded instead of sent and
+   * the status lists them. Absent: live. Old histories have no mode, so they replay the live path.
+   */
+  mode?: 'shadow';
 }
 
 export type FrStep =
@@ -126,6 +132,8 @@ export interface FrStatus {
    * refused write), newest last; absent when there were none. See docs/operations.md, "Conflicts".
    */
   conflicts?: string[];
+  /** Shadow runs only: every write this FR would have sent to Flxpoint, oldest first (none was sent). */
+  shadowWrites?: RecordedWrite[];
 }
 
 export interface FailRequest {

@@ -7,9 +7,10 @@ import {
   startChild,
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
-import { frWorkflowId } from '../common/ids';
+import { frWorkflowId, shadowFrWorkflowId } from '../common/ids';
 import { FR_ID, FR_STEP, SOURCE_ID, SOURCE_KEY } from '../common/search-attributes';
 import type { FrRef } from '../activities';
+import type { ListModeTag } from '../activities/shadow-activities';
 import { pollerFlxpointActivities } from './activity-proxies';
 import type { PollFulfillmentRequestsInput, PollSummary } from './definitions';
 import { processFulfillmentRequestWorkflow } from './process-fulfillment-request';
@@ -103,7 +104,9 @@ async function look(
       const fresh = res.refs.filter((r) => !seen.has(r.id));
       for (const r of fresh) seen.add(r.id);
       summary.frsSeen += fresh.length;
-      foundNew += await startChildren(input, fresh, summary);
+      // A shadow worker's page (FLXPOINT_MODE=shadow): its FRs get shadow workflows, which never write.
+      const shadow = (res as typeof res & ListModeTag).shadow === true;
+      foundNew += await startChildren(input, fresh, summary, shadow);
       if (summary.childrenStarted >= input.maxFrsPerRun) {
         summary.truncated = true;
         log.info('poll stopped at maxFrsPerRun; the next scheduled poll continues', {
@@ -143,11 +146,13 @@ async function startChildren(
   input: PollFulfillmentRequestsInput,
   refs: FrRef[],
   summary: PollSummary,
+  shadow = false,
 ): Promise<number> {
   const results = await Promise.allSettled(
     refs.map((ref) =>
       startChild(processFulfillmentRequestWorkflow, {
-        workflowId: frWorkflowId(input.sourceId, ref.id),
+        // Shadow runs have ids of their own: a completed one never blocks the live run after the switch.
+        workflowId: (shadow ? shadowFrWorkflowId : frWorkflowId)(input.sourceId, ref.id),
         args: [
           {
             sourceKey: input.sourceKey,
@@ -155,6 +160,7 @@ async function startChildren(
             frId: ref.id,
             frNumber: ref.number,
             settings: input.fr,
+            ...(shadow ? { mode: 'shadow' as const } : {}),
           },
         ],
         // The FR outlives this poll: the poller returns long before shipments arrive.
@@ -168,7 +174,7 @@ async function startChildren(
           { key: SOURCE_KEY, value: input.sourceKey },
           { key: FR_STEP, value: 'fetching' },
         ],
-        staticSummary: `FR ${ref.number ?? ref.id} · source ${input.sourceKey}`,
+        staticSummary: `${shadow ? 'SHADOW · ' : ''}FR ${ref.number ?? ref.id} · source ${input.sourceKey}`,
       }),
     ),
   );
