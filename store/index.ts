@@ -1,5 +1,6 @@
 import { createEmbeddedStore } from './embedded-store';
 import { createPostgresStore } from './postgres-store';
+import { createPostgresRequestSlots, type RequestSlots } from './request-slots';
 import type { FrStore } from './types';
 
 // Composition point: the worker picks a store from configuration and gets it migrated and ready.
@@ -21,6 +22,14 @@ export async function createStore(config: StoreConfig): Promise<FrStore> {
 }
 
 /**
+ * Request slots shared by every worker replica on the store's PostgreSQL (store/request-slots.ts); none
+ * for the embedded store, which serves one process only.
+ */
+export function requestSlotsFor(config: StoreConfig): RequestSlots | undefined {
+  return config.kind === 'postgres' ? createPostgresRequestSlots(config.url) : undefined;
+}
+
+/**
  * Reads the worker's STORE_URL form: `embedded` (in memory), `embedded:<dir>` (persisted), or a
  * `postgres://` / `postgresql://` URL.
  */
@@ -31,4 +40,5 @@ export function storeConfigFromUrl(url: string): StoreConfig {
   throw new Error('store URL must be "embedded", "embedded:<dir>" or "postgres://user@host:port/db"');
 }
 
+export type { RequestSlots } from './request-slots';
 export type { CommitInput, CommitResult, CommittedFr, FrStore, StoredShipment } from './types';

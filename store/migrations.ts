@@ -114,4 +114,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX shadow_writes_by_fr ON shadow_writes (source_id, fr_id);
     `,
   },
+  {
+    version: 3,
+    name: 'request slots shared by worker replicas',
+    sql: `
+      -- One row per source: the earliest moment the next Flxpoint request of that source's token may leave
+      -- any worker process (store/request-slots.ts). The row lock serializes replicas; the database clock
+      -- is the one clock they share.
+      CREATE TABLE flxpoint_request_slots (
+        source_id bigint      PRIMARY KEY,
+        next_slot timestamptz NOT NULL
+      );
+    `,
+  },
 ];
