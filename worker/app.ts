@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { ensureSchedules } from '../common/poll-schedule';
 import { dataConverterFor } from '../common/temporal-client';
-import { loadHandler } from '../handlers/load';
+import { httpTimeoutFor, loadHandler } from '../handlers/load';
 import { createStore, storeConfigFromUrl } from '../store';
 import type { FrStore } from '../store/types';
 import type { AppConfig } from './config';
@@ -36,7 +36,10 @@ export { dataConverterFor };
 export async function startWorkerApp(config: AppConfig, opts: WorkerAppOptions): Promise<WorkerApp> {
   const { logger } = opts;
   const dataConverter = dataConverterFor(config);
-  const handler = await loadHandler(config.handler);
+  // FR_HANDLER_TIMEOUT bounds one handler attempt; the http: handler's request ends a little sooner.
+  const handler = await loadHandler(config.handler, {
+    http: { timeoutMs: httpTimeoutFor(config.fr.handlerTimeout), headers: config.handlerHeaders },
+  });
   const store = await createStore(storeConfigFromUrl(config.store));
   const connection = await connectWorker(config.temporal);
   let workers: Worker[] = [];

@@ -111,6 +111,44 @@ const schedules = {
   fr,
 };
 
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Set by the http: handler itself (handlers/http-handler.ts); configuring them would change the protocol. */
+const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'accept', 'idempotency-key', 'host']);
+const HEADERS_USAGE =
+  'must be a JSON object of header names to values, e.g. {"Authorization":"Bearer <token>"}';
+
+/** `{"Authorization":"Bearer …"}` (a JSON string from the environment, an object from the file). */
+const handlerHeaders = z
+  .unknown()
+  .optional()
+  .transform((v, ctx): Record<string, string> | undefined => {
+    if (v === undefined || v === '') return undefined;
+    let parsed: unknown = v;
+    if (typeof v === 'string') {
+      try {
+        parsed = JSON.parse(v);
+      } catch {
+        // Never quote the value: it holds credentials.
+        ctx.addIssue({ code: 'custom', message: `is not JSON; it ${HEADERS_USAGE}` });
+        return z.NEVER;
+      }
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      ctx.addIssue({ code: 'custom', message: HEADERS_USAGE });
+      return z.NEVER;
+    }
+    const problems: string[] = [];
+    for (const [name, value] of Object.entries(parsed)) {
+      if (!HEADER_NAME.test(name)) problems.push(`"${name.slice(0, 40)}" is not a valid header name`);
+      else if (RESERVED_HEADERS.has(name.toLowerCase()))
+        problems.push(`"${name}" is set by the handler itself and cannot be configured`);
+      else if (typeof value !== 'string' || /[\r\n\0]/.test(value))
+        problems.push(`the value of "${name}" must be a string on one line`);
+    }
+    for (const message of problems) ctx.addIssue({ code: 'custom', message });
+    return problems.length ? z.NEVER : (parsed as Record<string, string>);
+  });
+
 // ---- the worker: tokens, the Flxpoint API, the handler, the store, its own HTTP ports -----------------------
 
 const worker = {
@@ -140,6 +178,8 @@ const worker = {
     .string()
     .regex(/^(accept-all|http:.+|module:.+)$/, 'must be accept-all, http:<url> or module:<path>')
     .default('accept-all'),
+  /** Headers the `http:` handler sends with every request (e.g. Authorization). Secret: never echoed. */
+  handlerHeaders: handlerHeaders,
   store: z
     .string()
     .regex(/^(embedded(:.*)?|postgres(ql)?:\/\/.+)$/, 'must be embedded[:<dir>] or postgres://...')

@@ -24,6 +24,7 @@ export const ENV_VARIABLES = {
   FLXPOINT_LIST_FED: 'flxpoint.listFed',
   FR_HANDLER: 'handler',
   FR_HANDLER_TIMEOUT: 'fr.handlerTimeout',
+  FR_HANDLER_HEADERS: 'handlerHeaders',
   FR_SHIPMENT_DEADLINE: 'fr.shipmentDeadline',
   FR_MAX_PER_POLL: 'fr.maxFrsPerPoll',
   STORE_URL: 'store',
