@@ -17,7 +17,13 @@ export default defineConfig({
       {
         test: {
           name: 'workflows',
-          include: ['test/workflows/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/chaos/**/*.test.ts'],
+          include: [
+            'test/workflows/**/*.test.ts',
+            'test/e2e/**/*.test.ts',
+            'test/chaos/**/*.test.ts',
+            // Skipped unless run by `npm run test:cluster` (scripts/test-cluster.sh).
+            'test/cluster/**/*.test.ts',
+          ],
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,

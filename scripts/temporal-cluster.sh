@@ -155,7 +155,11 @@ case "$cmd" in
     ;;
   kill)
     s="${1:?service name: ${SERVICES[*]}}"
-    running "$s" && kill -KILL "$(cat "$DIR/pids/$s.pid")"
+    if running "$s"; then
+      kill -KILL "$(cat "$DIR/pids/$s.pid")"
+      # Gone before returning, so an immediate start-service starts a new process.
+      for _ in $(seq 1 100); do running "$s" || break; sleep 0.1; done
+    fi
     ;;
   stop)
     for s in frontend worker matching history; do
