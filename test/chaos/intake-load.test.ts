@@ -119,7 +119,19 @@ describe('shipment intake under retries and load', () => {
           },
           answers,
         );
-        expect(a.status, JSON.stringify(a.body)).toBe(202);
+        if (a.status !== 202) {
+          // Say why the FR refused: its refusals, conflicts and every shipment that was not created.
+          const st = await run.status(frId);
+          const odd = st.shipments.filter((x) => x.status !== 'created' && x.status !== 'pending');
+          const why = {
+            answer: a.body,
+            refusals: st.refusals,
+            conflicts: st.conflicts,
+            odd,
+            items: st.items,
+          };
+          expect.fail(`${trackingNumber}: ${JSON.stringify(why).slice(0, 4000)}`);
+        }
         if (a.body.status === 'accepted')
           accepted.set(trackingNumber, (accepted.get(trackingNumber) ?? 0) + 1);
       },
