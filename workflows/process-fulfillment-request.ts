@@ -20,6 +20,7 @@ import {
   listedFrActivities,
   pipelineActivities,
 } from './activity-proxies';
+import { recordedWrites, shadowAwareApi, shadowDetails } from './shadow';
 import {
   addShipmentUpdate,
   cancelSignal,
@@ -83,18 +84,18 @@ const SHIPMENT_VALIDATION_PATCH = 'shipment-validation-common';
 const LOCAL_STEP_PATCH = 'local-step-interruptible';
 
 /**
+ * Patch: the first read takes the FR as the poll listed it (worker cache, pipeline queue, no Flxpoint
+ * request) and GETs it only on a miss (v0.2.0); before, every FR was fetched from Flxpoint.
+ */
+const LIST_FED_PATCH = 'list-fed-first-read';
+
+/**
  * Patch: a write whose outcome is unknown (retried attempt, lost answer) or refused (any 4xx) is settled by
  * reading the FR (workflows/settle.ts) (v0.2.0); before, error wording decided inside the activities.
  */
 const SETTLE_PATCH = 'settle-writes-by-reading';
 /** Patch: a fail that arrives while the acknowledge/adjust is in flight is refused and cleared (v0.2.0). */
 const LATE_FAIL_PATCH = 'late-fail-refused';
-
-/**
- * Patch: the first read takes the FR as the poll listed it (worker cache, pipeline queue, no Flxpoint
- * request) and GETs it only on a miss (v0.2.0); before, every FR was fetched from Flxpoint.
- */
-const LIST_FED_PATCH = 'list-fed-first-read';
 
 /** Flxpoint's processing statuses after which there is nothing left for this source to do. */
 const TERMINAL_UPSTREAM = new Set(['canceled', 'voided']);
@@ -143,7 +144,10 @@ class FulfillmentRequestWorkflow {
   private interruptibleScope: CancellationScope | null = null;
 
   constructor(private readonly input: ProcessFulfillmentRequestInput) {
-    this.api = flxpointActivities(input.sourceKey, input.settings);
+    // Shadow mode: the same calls, their writes recorded instead of sent (workflows/shadow.ts).
+    this.api = shadowAwareApi(flxpointActivities(input.sourceKey, input.settings), input, () =>
+      this.refreshShadowWrites(),
+    );
     this.local = pipelineActivities(input.settings);
     this.handler = handlerActivities(input.settings);
     // Replay-safe counters, exported with the worker's Prometheus metrics.
@@ -162,6 +166,7 @@ class FulfillmentRequestWorkflow {
       lastError: null,
       refusals: [],
     };
+    if (input.mode === 'shadow') this.status.shadowWrites = [];
   }
 
   // ---- the business flow ----------------------------------------------------------------------------------
@@ -912,9 +917,16 @@ class FulfillmentRequestWorkflow {
         : '',
       s.lastError ? `**last error** ${s.lastError}` : '',
       s.conflicts?.length ? `**conflict** ${s.conflicts.at(-1)}` : '',
+      shadowDetails(s.shadowWrites),
       extra ?? '',
     ];
     setCurrentDetails(lines.filter(Boolean).join('\n\n'));
+  }
+
+  /** Shadow mode: the status and details show every write recorded so far (workflows/shadow.ts). */
+  private async refreshShadowWrites(): Promise<void> {
+    this.status.shadowWrites = await recordedWrites(this.input.settings);
+    this.refreshDetails();
   }
 
   private refuse(message: string): void {
