@@ -160,6 +160,14 @@ const worker = {
       acknowledgeMethod: z.enum(['POST', 'PATCH']).default('PATCH'),
       /** The list's whole FRs serve as each FR workflow's first read (no GET per FR); false = GET each. */
       listFed: flag.default(true),
+      /** `shadow`: poll, decide and commit locally, record every write instead of sending it (docs/operations.md). */
+      mode: z
+        .enum(['live', 'shadow'], {
+          error:
+            'must be "live" (the default: writes go to Flxpoint) or "shadow" (poll, run the handler, commit ' +
+            'locally as shadow, record every write without sending it; see docs/operations.md "Shadow mode")',
+        })
+        .default('live'),
     })
     // Parsed like any other input, so a missing FLXPOINT_BASE_URL is reported as such.
     .prefault({} as { baseUrl: string }),

@@ -22,6 +22,7 @@ export const ENV_VARIABLES = {
   FLXPOINT_REQUEST_TIMEOUT: 'flxpoint.requestTimeout',
   FLXPOINT_REPOLL_AFTER: 'flxpoint.repollAfter',
   FLXPOINT_LIST_FED: 'flxpoint.listFed',
+  FLXPOINT_MODE: 'flxpoint.mode',
   FR_HANDLER: 'handler',
   FR_HANDLER_TIMEOUT: 'fr.handlerTimeout',
   FR_HANDLER_HEADERS: 'handlerHeaders',

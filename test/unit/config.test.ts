@@ -113,6 +113,16 @@ describe('worker slice', () => {
     ]);
   });
 
+  it('FLXPOINT_MODE: live by default, shadow on request, anything else refused with what to set', () => {
+    expect(loadConfig('worker', base).flxpoint.mode).toBe('live');
+    expect(loadConfig('worker', { ...base, FLXPOINT_MODE: 'shadow' }).flxpoint.mode).toBe('shadow');
+    expect(problemsOf('worker', { ...base, FLXPOINT_MODE: 'dry-run' })).toEqual([
+      expect.stringMatching(
+        /^FLXPOINT_MODE: must be "live" .* or "shadow" .*docs\/operations\.md "Shadow mode"/,
+      ),
+    ]);
+  });
+
   it('merges a JSON config file with the environment, environment winning', () => {
     const file = configFile({
       flxpoint: { baseUrl: 'https://api.flxpoint.com', acknowledgeMethod: 'PATCH' },
