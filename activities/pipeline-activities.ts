@@ -5,6 +5,7 @@ import { HANDLER_REJECTED, LOCAL_STORE_REJECTED } from '../common/failure-types'
 import type { FrHandler } from '../handlers/types';
 import { HandlerRejectedError } from '../handlers/types';
 import { validateDecision } from '../handlers/decision-schema';
+import { frProblems } from '../handlers/fr-problems';
 import { StoreError } from '../store/errors';
 import type { FrStore } from '../store/types';
 
@@ -39,14 +40,17 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       // handlerActivities): ctx.cancellationSignal then aborts the handler's I/O.
       const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
+        const problems = frProblems(input.fr);
         const raw = await deps.handler.decide(input.fr, {
           sourceKey: input.sourceKey,
           sourceId: input.sourceId,
           workflowId: input.workflowId,
           attempt: ctx.info.attempt,
           signal: ctx.cancellationSignal,
+          problems,
         });
-        return validateDecision(input.fr, raw);
+        if (problems.length === 0) return validateDecision(input.fr, raw);
+        return decisionForUnfulfillable(raw, problems, input.fr);
       } catch (err) {
         if (
           err instanceof HandlerRejectedError ||
@@ -121,6 +125,31 @@ export function createPipelineActivities(deps: PipelineActivityDeps) {
       }
     },
   };
+}
+
+/**
+ * An FR that cannot be fulfilled as sent (handlers/fr-problems.ts) is never acknowledged: the handler's
+ * `fail`, or its `reject` (cancel it) of an FR that has items, stands; anything else becomes `fail` with the
+ * problems as the reason, which Flxpoint shows the merchant.
+ */
+function decisionForUnfulfillable(
+  raw: unknown,
+  problems: string[],
+  fr: FulfillmentRequestSnapshot,
+): HandlerDecision {
+  const answer = (raw ?? {}) as { kind?: unknown; reason?: unknown; killOrFillType?: unknown };
+  const reason = typeof answer.reason === 'string' ? answer.reason.trim().slice(0, 500) : '';
+  if (answer.kind === 'fail' && reason) return { kind: 'fail', reason };
+  // A reject cancels the FR's items through adjust; with no items that body would be empty, which
+  // Flxpoint's adjust reads as "acknowledge everything".
+  if (answer.kind === 'reject' && reason && fr.fulfillmentRequestItems.length > 0) {
+    return { kind: 'reject', reason, killOrFillType: answer.killOrFillType === 'kill' ? 'kill' : 'fill' };
+  }
+  Context.current().log.warn('FR cannot be fulfilled as sent; not acknowledging it', {
+    frId: fr.id,
+    problems,
+  });
+  return { kind: 'fail', reason: `FR cannot be fulfilled as sent: ${problems.join('; ')}`.slice(0, 500) };
 }
 
 const isDataRefusal = (err: unknown): err is StoreError => err instanceof StoreError && err.deterministic;

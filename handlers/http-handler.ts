@@ -22,6 +22,8 @@ export interface HttpHandlerRequestBody {
   sourceKey: string;
   sourceId: number;
   fulfillmentRequest: FulfillmentRequestSnapshot;
+  /** Why the FR cannot be fulfilled as sent (docs/handlers.md); absent when there is nothing wrong. */
+  problems?: string[];
 }
 
 /** A decision is a few hundred bytes; anything this large is not one. */
@@ -48,6 +50,7 @@ export function createHttpHandler(options: HttpHandlerOptions): FrHandler {
         sourceKey: ctx.sourceKey,
         sourceId: ctx.sourceId,
         fulfillmentRequest: fr,
+        ...(ctx.problems?.length ? { problems: ctx.problems } : {}),
       };
       const { status, text } = await send(
         target,
