@@ -135,6 +135,14 @@ async function readStatus(client: Client, shipment: ShipmentRequest, workflowId:
         workflowId,
       });
     }
+    if (isNotReady(err)) {
+      // Its first workflow task has not completed, or its current one is failing: nothing can be taken now.
+      throw retryLater(
+        `${workflowId} cannot answer yet (${errorDetail(err)}); retry in a moment`,
+        RETRY_AFTER_SECONDS.notFetched,
+        { workflowId },
+      );
+    }
     throw err;
   }
 }
@@ -194,6 +202,13 @@ const grpcCode = (err: unknown): number | undefined => {
 };
 /** gRPC DEADLINE_EXCEEDED (4). */
 const isDeadline = (err: unknown) => grpcCode(err) === 4;
+/** gRPC FAILED_PRECONDITION (9): a query to a workflow not ready or whose workflow task is failing. */
+const isNotReady = (err: unknown) => grpcCode(err) === 9;
+const errorDetail = (err: unknown) => {
+  const e = err as { details?: unknown; cause?: { details?: unknown; message?: unknown } };
+  const d = e.cause?.details ?? e.details ?? e.cause?.message;
+  return typeof d === 'string' ? d : 'not ready';
+};
 /** gRPC RESOURCE_EXHAUSTED (8): e.g. Temporal's limit of updates in flight per workflow. */
 const isExhausted = (err: unknown) => grpcCode(err) === 8;
 /** gRPC UNAVAILABLE (14): Temporal cannot be reached; the caller should retry. */

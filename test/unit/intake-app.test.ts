@@ -317,6 +317,19 @@ describe('intake app (inject)', () => {
       'FR workflow fr:1001:7 is finished (acknowledged_and_shipped); no more shipments',
     );
 
+    fake.status = () =>
+      Promise.reject(
+        Object.assign(new Error('Failed to query Workflow'), {
+          cause: grpcError(9, 'Unable to query workflow due to Workflow Task in failed state.'),
+        }),
+      );
+    const stuck = await post(shipment());
+    expect(stuck.statusCode).toBe(503);
+    expect(stuck.headers['retry-after']).toBe('5');
+    expect(stuck.json().error).toMatch(
+      /^fr:1001:7 cannot answer yet \(.*Workflow Task in failed state\.\); retry/,
+    );
+
     fake.status = async () => awaiting({ step: 'fetching', decision: null, items: [] });
     const early = await post(shipment());
     expect(early.statusCode).toBe(503);
