@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 import { ensureSchedules } from '../common/poll-schedule';
 import { dataConverterFor } from '../common/temporal-client';
 import { httpTimeoutFor, loadHandler } from '../handlers/load';
-import { createStore, storeConfigFromUrl } from '../store';
+import { createStore, requestSlotsFor, storeConfigFromUrl } from '../store';
 import type { FrStore } from '../store/types';
 import type { AppConfig } from './config';
 import { connectWorker } from './connection';
@@ -41,6 +41,7 @@ export async function startWorkerApp(config: AppConfig, opts: WorkerAppOptions):
     http: { timeoutMs: httpTimeoutFor(config.fr.handlerTimeout), headers: config.handlerHeaders },
   });
   const store = await createStore(storeConfigFromUrl(config.store));
+  const requestSlots = requestSlotsFor(storeConfigFromUrl(config.store));
   const connection = await connectWorker(config.temporal);
   let workers: Worker[] = [];
   try {
@@ -53,8 +54,10 @@ export async function startWorkerApp(config: AppConfig, opts: WorkerAppOptions):
       dataConverter,
       dispatcher: opts.dispatcher,
       metrics: config.http.metricsPort ? createWorkerMetrics() : undefined,
+      requestSlots,
     });
   } catch (err) {
+    await requestSlots?.close();
     await store.close();
     await connection.close();
     throw err;
@@ -83,6 +86,7 @@ export async function startWorkerApp(config: AppConfig, opts: WorkerAppOptions):
   );
   const finished = done.finally(async () => {
     health?.server.close();
+    await requestSlots?.close();
     await store.close();
     await connection.close();
   });
@@ -95,12 +99,19 @@ export async function startWorkerApp(config: AppConfig, opts: WorkerAppOptions):
         sourceId: s.sourceId,
         requestsPerSecond: s.requestsPerSecond,
       })),
+      mode: config.flxpoint.mode,
       encryption: dataConverter ? 'on' : 'off',
       healthPort: health?.port,
       metricsPort: config.http.metricsPort || undefined,
     },
     'worker started',
   );
+  if (config.flxpoint.mode === 'shadow') {
+    logger.warn(
+      'FLXPOINT_MODE=shadow: FRs are polled, decided and committed as shadow; no write is sent to Flxpoint ' +
+        '(each is recorded: status query, shadow_writes, flxpoint_shadow_writes). See docs/operations.md "Shadow mode"',
+    );
+  }
   if (config.ensureSchedulesOnStart) await ensureSchedules(config, logger);
 
   return {

@@ -6,10 +6,20 @@ import { logAcknowledgeMethodFinding } from '../activities/ack-method-finding';
 import { createFrSnapshotActivities, FrSnapshotCache } from '../activities/fr-snapshot-cache';
 import { createRequestPacer, type RequestPacer } from '../activities/request-pacer';
 import type { FlxpointActivityMetrics } from '../activities/flxpoint-activities';
-import { FlxpointClient } from '../activities/flxpoint/client';
+import type { FlxpointClient } from '../activities/flxpoint/client';
 import { newWorkStatus } from '../activities/flxpoint/dialect';
+import {
+  type ShadowDeps,
+  type ShadowMetrics,
+  modeAwareClient,
+  modeTaggedApi,
+  pipelineStore,
+  shadowDepsFor,
+  shadowPipelineActivities,
+} from './shadow';
 import { flxpointApiTaskQueue } from '../common/task-queues';
 import type { FrHandler } from '../handlers/types';
+import type { RequestSlots } from '../store/request-slots';
 import type { FrStore } from '../store/types';
 import type { AppConfig, SourceConfig } from './config';
 
@@ -27,9 +37,16 @@ export interface WorkerDeps {
   workflows: { workflowBundle: WorkflowBundleOption } | { workflowsPath: string };
   dataConverter?: DataConverter;
   dispatcher?: Dispatcher;
-  metrics?: FlxpointActivityMetrics & { outcome?(outcome: string, sourceKey?: string): void };
+  metrics?: FlxpointActivityMetrics & { outcome?(outcome: string, sourceKey?: string): void } & ShadowMetrics;
   /** Only some roles in this process (e.g. a test that runs the API worker alone). */
   roles?: { pipeline?: boolean; sources?: string[] };
+  /** Shadow mode's store and metric; default: the shadow tables of `store` (worker/shadow.ts). */
+  shadow?: ShadowDeps;
+  /**
+   * Request slots shared by every replica (the PostgreSQL store's database): each source's requests leave
+   * 1/rate apart across all processes. Without it each process paces only itself (one replica, embedded).
+   */
+  requestSlots?: RequestSlots;
 }
 
 export function flxpointClientFor(
@@ -37,8 +54,10 @@ export function flxpointClientFor(
   source: SourceConfig,
   dispatcher?: Dispatcher,
   pacer?: RequestPacer,
+  shadow?: ShadowDeps,
 ): FlxpointClient {
-  return new FlxpointClient({
+  // Every worker's client guards writes by the calling workflow's mode (activities/shadow-client.ts).
+  return modeAwareClient(shadow, config.flxpoint.mode, source, {
     baseUrl: config.flxpoint.baseUrl,
     token: source.token,
     listDialect: config.flxpoint.listDialect,
@@ -53,6 +72,7 @@ export function flxpointClientFor(
 
 export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
   const { config } = deps;
+  const shadow = deps.shadow ?? shadowDepsFor(deps.store, deps.metrics);
   const common = {
     connection: deps.connection,
     namespace: config.temporal.namespace,
@@ -73,11 +93,12 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
         ...deps.workflows,
         activities: {
           ...createPipelineActivities({
-            store: deps.store,
+            store: pipelineStore(shadow, deps.store),
             handler: deps.handler,
             onOutcome: deps.metrics?.outcome?.bind(deps.metrics),
           }),
           ...createFrSnapshotActivities(listed),
+          ...shadowPipelineActivities(shadow),
         },
       }),
     );
@@ -85,19 +106,24 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
   const only = deps.roles?.sources;
   for (const source of config.sources) {
     if (only && !only.includes(source.key)) continue;
-    const pacer = createRequestPacer(source.requestsPerSecond);
+    const pacer =
+      deps.requestSlots?.pacerFor(source.sourceId, source.requestsPerSecond) ??
+      createRequestPacer(source.requestsPerSecond);
     workers.push(
       await Worker.create({
         ...common,
         taskQueue: flxpointApiTaskQueue(config.temporal.taskQueue, source.key),
-        activities: createFlxpointActivities(flxpointClientFor(config, source, deps.dispatcher, pacer), {
-          newStatus: newWorkStatus(config.flxpoint.listDialect),
-          metrics: deps.metrics,
-          pacer,
-          ...(config.flxpoint.listFed === false
-            ? {}
-            : { listed: { cache: listed, sourceId: source.sourceId } }),
-        }),
+        activities: modeTaggedApi(
+          config.flxpoint.mode,
+          createFlxpointActivities(flxpointClientFor(config, source, deps.dispatcher, pacer, shadow), {
+            newStatus: newWorkStatus(config.flxpoint.listDialect),
+            metrics: deps.metrics,
+            pacer,
+            ...(config.flxpoint.listFed === false
+              ? {}
+              : { listed: { cache: listed, sourceId: source.sourceId } }),
+          }),
+        ),
         // The token's budget: 2 req/s by default, shared by the poller and every FR of this source.
         maxTaskQueueActivitiesPerSecond: source.requestsPerSecond,
         // Local activities would bypass the task-queue limit; Flxpoint calls never use them.
