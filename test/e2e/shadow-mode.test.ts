@@ -3,7 +3,11 @@ import { frWorkflowId, shadowFrWorkflowId } from '../../common/ids';
 import { inspectStore } from '../../store/inspection';
 import { shadowStoreOf } from '../../store/shadow-store';
 import { addShipmentUpdate, statusQuery, type FrStatus } from '../../workflows/definitions';
-import { connectTemporal, type TestTemporal } from '../helpers/temporal';
+import { join } from 'node:path';
+import { startSimulator } from '../../simulator/server';
+import { connectTemporal, uniqueTaskQueue, type TestTemporal } from '../helpers/temporal';
+import { freePort } from '../helpers/ports';
+import { killAllWorkerProcesses, spawnWorkerProcess } from '../helpers/worker-process';
 import { eventually, outcomeOf, startPipeline, type Pipeline } from '../helpers/pipeline';
 import type { FrHandler } from '../../handlers/types';
 
@@ -24,7 +28,10 @@ describe('shadow mode', () => {
     await p?.close();
     p = undefined;
   });
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    await killAllWorkerProcesses();
+    await t?.close();
+  });
 
   it('records every write without sending it, then a live worker processes the same FRs exactly once', async () => {
     const N = 4;
@@ -184,4 +191,63 @@ describe('shadow mode', () => {
     // A later poll finds nothing new: acknowledged FRs are no longer waiting.
     expect(await pl.poll()).toMatchObject({ childrenStarted: 0 });
   });
+
+  it('the worker process (worker/main.ts) in shadow mode: says so, exports flxpoint_shadow_writes, writes nothing', async () => {
+    const sourceId = 434343;
+    const token = 'token-shadow-proc';
+    const sim = await startSimulator({
+      port: 0,
+      tokens: { [token]: sourceId },
+      rateLimit: { enabled: false },
+    });
+    const frIds = sim.state.seed({ count: 2, sourceId });
+    const metricsPort = await freePort();
+    const worker = spawnWorkerProcess({
+      entry: join(__dirname, '../../worker/main.ts'),
+      ready: /"msg":"worker started"/,
+      env: {
+        TEMPORAL_ADDRESS: t.address,
+        TEMPORAL_TASK_QUEUE: uniqueTaskQueue('shadow-proc'),
+        FLXPOINT_BASE_URL: sim.url,
+        FLXPOINT_SOURCES: 'shadowproc:434343',
+        FLXPOINT_TOKEN_SHADOWPROC: token,
+        FLXPOINT_POLL_INTERVAL: '2s',
+        FLXPOINT_MODE: 'shadow',
+        STORE_URL: 'embedded',
+        WORKER_HEALTH_PORT: '0',
+        WORKER_METRICS_PORT: String(metricsPort),
+        ENSURE_SCHEDULES_ON_START: 'true',
+        LOG_FORMAT: 'json',
+      },
+    });
+    try {
+      await worker.start();
+      const metrics = await eventually('flxpoint_shadow_writes exported for both FRs', async () => {
+        const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        const m = /flxpoint_shadow_writes[^{\s]*\{[^}]*endpoint="acknowledge"[^}]*\} (\d+)/.exec(text);
+        return m && Number(m[1]) >= 2 ? text : undefined;
+      });
+      expect(metrics).toMatch(/flxpoint_shadow_writes[^{\s]*\{[^}]*source="shadowproc"/);
+      expect(worker.stdout()).toContain('FLXPOINT_MODE=shadow: FRs are polled');
+      expect(worker.stdout()).toMatch(/"mode":"shadow"/);
+      const c = sim.state.snapshotCounters();
+      for (const e of WRITE_ENDPOINTS) expect(c.requestsByEndpoint[e] ?? 0, e).toBe(0);
+      for (const id of frIds) {
+        // The workflow reads its writes back after the activity that recorded them (and the metric) ends.
+        const handle = t.client.workflow.getHandle(shadowFrWorkflowId(sourceId, id));
+        await eventually(`FR ${id}'s status lists its acknowledge`, async () => {
+          const st = await handle.query(statusQuery);
+          return st.shadowWrites?.map((w) => w.endpoint).join() === 'acknowledge';
+        });
+      }
+      expect(`${worker.stdout()}${worker.stderrTail()}`).not.toContain(token);
+    } finally {
+      await worker.stop();
+      await t.client.schedule
+        .getHandle('flxpoint-poll:shadowproc')
+        .delete()
+        .catch(() => {});
+      await sim.close();
+    }
+  }, 180_000);
 });
