@@ -7,6 +7,7 @@ import type { RequestPacer } from './request-pacer';
 import { FlxpointError, toApplicationFailure } from './flxpoint/errors';
 import type { AdjustRequest } from './flxpoint/schemas';
 import { toSnapshot } from './flxpoint/schemas';
+import { checkSnapshotSize } from './fr-payload-size';
 import type { FrSnapshotCache } from './fr-snapshot-cache';
 import { isComplete, screenListPage } from './list-screening';
 
@@ -51,6 +52,8 @@ export function createFlxpointActivities(
     newStatus: string;
     metrics?: FlxpointActivityMetrics;
     pacer?: RequestPacer;
+    /** Largest FR snapshot the fetch returns (activities/fr-payload-size.ts); default 1.5 MB. */
+    maxSnapshotBytes?: number;
     /** Where listed FRs wait for their workflow's first read (activities/fr-snapshot-cache.ts). */
     listed?: { cache: FrSnapshotCache; sourceId: number };
   },
@@ -120,7 +123,10 @@ export function createFlxpointActivities(
 
     /** The FR as Flxpoint has it now; a 404 becomes a non-retryable `Flxpoint.not_found`. */
     async fetchFulfillmentRequest(input: { frId: number }): Promise<FulfillmentRequestSnapshot> {
-      return toSnapshot(await call('get', () => client.getFulfillmentRequest(input.frId)));
+      const fr = toSnapshot(await call('get', () => client.getFulfillmentRequest(input.frId)));
+      // Refused once, non-retryably, rather than failing at Temporal's payload limit on every retry.
+      checkSnapshotSize(fr, opts.maxSnapshotBytes);
+      return fr;
     },
 
     /**

@@ -1,4 +1,5 @@
 import type { FulfillmentRequestSnapshot } from '../common/domain';
+import { checkSnapshotSize } from './fr-payload-size';
 
 // List-fed FRs: Flxpoint's FR list already carries whole FRs (items, quantities, addresses), so the FR
 // workflow need not GET each FR again right after the poll listed it. The list activity keeps each complete,
@@ -68,7 +69,10 @@ export function createFrSnapshotActivities(cache: FrSnapshotCache) {
       sourceId: number;
       frId: number;
     }): Promise<FulfillmentRequestSnapshot | null> {
-      return cache.take(input.sourceId, input.frId);
+      const fr = cache.take(input.sourceId, input.frId);
+      // Too large to return through Temporal: refused here as the GET would refuse it (no request spent).
+      if (fr) checkSnapshotSize(fr);
+      return fr;
     },
   };
 }

@@ -47,3 +47,9 @@ export const HANDLER_REJECTED = 'HandlerRejected';
  * non-retryable; the message names the FR and the problem, never the data.
  */
 export const LOCAL_STORE_REJECTED = 'LocalStoreRejected';
+
+/**
+ * The FR is too large to travel through Temporal (its serialized snapshot exceeds the limit the fetch checks,
+ * below Temporal's 2 MB payload limit): non-retryable, since every read would return the same FR.
+ */
+export const FR_TOO_LARGE = 'FrTooLarge';

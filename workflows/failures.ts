@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import {
   flxpointKindOf,
+  FR_TOO_LARGE,
   HANDLER_REJECTED,
   LOCAL_STORE_REJECTED,
   type FlxpointFailureKind,
@@ -25,6 +26,11 @@ export function flxpointKind(err: unknown): FlxpointFailureKind | undefined {
 
 export function isHandlerRejection(err: unknown): boolean {
   return rootApplicationFailure(err)?.type === HANDLER_REJECTED;
+}
+
+/** The FR's snapshot is over the size Temporal can carry (activities/fr-payload-size.ts). */
+export function isFrTooLarge(err: unknown): boolean {
+  return rootApplicationFailure(err)?.type === FR_TOO_LARGE;
 }
 
 /** The local store refused the FR's data (non-retryable): no retry can store it. */

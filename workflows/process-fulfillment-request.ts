@@ -38,6 +38,7 @@ import {
 import {
   failureMessage,
   flxpointKind,
+  isFrTooLarge,
   isHandlerRejection,
   isLocalStoreRejection,
   isNonRetryable,
@@ -82,6 +83,8 @@ const SHIPMENT_VALIDATION_PATCH = 'shipment-validation-common';
  * (non-retryable) marks it processing-failed (v0.2.0); before, the commit ran until it succeeded.
  */
 const LOCAL_STEP_PATCH = 'local-step-interruptible';
+/** Patch: an FR too large for Temporal's payload limit is marked processing-failed once (v0.2.0). */
+const FR_TOO_LARGE_PATCH = 'fr-too-large';
 
 /**
  * Patch: the first read takes the FR as the poll listed it (worker cache, pipeline queue, no Flxpoint
@@ -194,6 +197,7 @@ class FulfillmentRequestWorkflow {
       fr = await this.interruptible(() => this.firstRead());
     } catch (err) {
       if (flxpointKind(err) === 'not_found') return ended('not_found');
+      if (isFrTooLarge(err) && patched(FR_TOO_LARGE_PATCH)) return this.tooLarge(failureMessage(err));
       throw err;
     }
     if (fr !== INTERRUPTED) {
@@ -224,11 +228,21 @@ class FulfillmentRequestWorkflow {
         });
         if (listed) return listed;
       } catch (err) {
-        if (isCancellation(err)) throw err;
+        if (isCancellation(err) || isFrTooLarge(err)) throw err;
         log.warn('listed-FR lookup failed; reading the FR from Flxpoint', this.logTags());
       }
     }
     return this.api.fetchFulfillmentRequest({ frId: this.input.frId });
+  }
+
+  /** Nothing this integration can carry: tell Flxpoint once (processing-failed) instead of re-reading it. */
+  private tooLarge(problem: string): Promise<Ended> {
+    this.status.lastError = problem;
+    log.error('FR too large to process; marking it processing-failed', { ...this.logTags(), error: problem });
+    this.meter
+      .createCounter('flxpoint_fr_too_large', 'frs', 'FRs too large to carry through Temporal')
+      .add(1);
+    return this.markFailed(`${problem.slice(0, 400)}; process it outside this integration.`, 'decision');
   }
 
   // ---- 2. decide: the integrator's handler (an operator's cancel decides "reject") -------------------------
@@ -468,8 +482,8 @@ class FulfillmentRequestWorkflow {
       const next = this.pending[0];
       if (!next) continue;
       const gone = await this.createShipment(next);
+      this.unreserve(next);
       if (gone) return gone;
-      this.pending.shift();
       this.setStep('awaiting_shipment');
     }
     return decision.kind === 'partial' ? 'adjusted_and_shipped' : 'acknowledged_and_shipped';
@@ -532,6 +546,7 @@ class FulfillmentRequestWorkflow {
         entry.status = created.duplicate ? 'duplicate' : 'created';
         entry.flxpointShipmentId = created.shipmentId;
         this.status.items = applyShipment(this.status.items, next);
+        this.unreserve(next);
         await this.recordShipment(next, created.shipmentId);
         return undefined;
       } catch (err) {
@@ -561,6 +576,9 @@ class FulfillmentRequestWorkflow {
         }
         // What Flxpoint records (ours, someone else's shipments, cancellations) is what the FR waits for.
         this.status.items = ledgerFromFr(fr as FulfillmentRequestSnapshot);
+        // The read already counts this shipment if it exists: it no longer holds units in reserve (unless
+        // it is absent after a lost answer, and is sent again below).
+        if (!(s.kind === 'absent' && unknown)) this.unreserve(next);
         if (s.kind === 'ours') {
           entry.status = 'created';
           entry.flxpointShipmentId = s.shipmentId ?? null;
@@ -580,6 +598,16 @@ class FulfillmentRequestWorkflow {
         return undefined;
       }
     }
+  }
+
+  /**
+   * Takes a shipment out of the pending reserve, in the same step as the ledger starts counting it: while
+   * `recordShipment` is awaited, an update's validator must not count its units twice (ledger and reserve),
+   * or the last units of an FR are refused with "only 0 remain".
+   */
+  private unreserve(shipment: ShipmentRecord): void {
+    const i = this.pending.indexOf(shipment);
+    if (i >= 0) this.pending.splice(i, 1);
   }
 
   private recordShipment(shipment: ShipmentRecord, flxpointShipmentId: number | null): Promise<unknown> {

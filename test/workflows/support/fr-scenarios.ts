@@ -2,7 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { expect } from 'vitest';
-import { LOCAL_STORE_REJECTED } from '../../../common/failure-types';
+import { FR_TOO_LARGE, LOCAL_STORE_REJECTED } from '../../../common/failure-types';
 import {
   addShipmentUpdate,
   cancelSignal,
@@ -232,6 +232,61 @@ export const FR_SCENARIOS: FrScenario[] = [
       expect(status!.shipments.map((s) => [s.trackingNumber, s.status])).toEqual([
         ['TN-1', 'created'],
         ['TN-2', 'duplicate'],
+      ]);
+      expect(inputsOf(calls, 'createShipment')).toHaveLength(2);
+    },
+  },
+  {
+    // Found by test/chaos/intake-load.test.ts: while a created shipment was being recorded locally, the
+    // update validator counted its units twice (shipped and still reserved) and refused the FR's last units
+    // with "only 0 remain". A shipment stops holding a reserve the moment the ledger counts it.
+    name: 'fr-last-units-while-recording',
+    gates: ['record'],
+    fakes: (g) => {
+      let first = true;
+      return {
+        pipeline: {
+          async recordShipment() {
+            if (first) {
+              first = false;
+              await g.record!.wait();
+            }
+            return { inserted: true };
+          },
+        },
+      };
+    },
+    async drive({ handle, gates }) {
+      await awaiting(handle);
+      await handle.executeUpdate(addShipmentUpdate, {
+        args: [{ trackingNumber: 'TN-1', items: [{ id: 71, quantity: 1 }] }],
+      });
+      await gates.record!.entered;
+      // TN-1 is created in Flxpoint and being recorded: exactly the rest of the FR is still shippable.
+      expect(
+        await handle.executeUpdate(addShipmentUpdate, {
+          args: [
+            {
+              trackingNumber: 'TN-2',
+              items: [
+                { id: 71, quantity: 1 },
+                { id: 72, quantity: 1 },
+              ],
+            },
+          ],
+        }),
+      ).toEqual({ trackingNumber: 'TN-2', status: 'accepted' });
+      gates.record!.open();
+    },
+    outcome: 'acknowledged_and_shipped',
+    check(status, calls) {
+      expect(status!.shipments.map((s) => [s.trackingNumber, s.status])).toEqual([
+        ['TN-1', 'created'],
+        ['TN-2', 'created'],
+      ]);
+      expect(status!.items.map((i) => [i.shipped, i.quantity])).toEqual([
+        [2, 2],
+        [1, 1],
       ]);
       expect(inputsOf(calls, 'createShipment')).toHaveLength(2);
     },
@@ -687,6 +742,28 @@ export const FR_SCENARIOS: FrScenario[] = [
     check(_s, calls) {
       expect(names(calls)).not.toContain('acknowledgeFulfillmentRequest');
       expect(inputsOf(calls, 'markFulfillmentRequestFailed')[0]!.reason).toBe('stop it');
+    },
+  },
+  {
+    // Issue 10 row 7: the fetch refuses an FR over Temporal's payload limit once (non-retryable FrTooLarge).
+    name: 'fr-too-large',
+    fakes: () => ({
+      flxpoint: {
+        async fetchFulfillmentRequest() {
+          throw ApplicationFailure.create({
+            type: FR_TOO_LARGE,
+            nonRetryable: true,
+            message: 'FR 7 is too large for this integration: 6000 items, 1900000 bytes serialized',
+          });
+        },
+      },
+    }),
+    outcome: 'processing_failed',
+    check(status, calls) {
+      expect(names(calls).filter((n) => n === 'fetchFulfillmentRequest')).toHaveLength(1);
+      expect(names(calls)).not.toContain('decideFulfillmentRequest');
+      expect(inputsOf(calls, 'markFulfillmentRequestFailed')[0]!.reason).toMatch(/too large .*6000 items/);
+      expect(status!.lastError).toMatch(/too large/);
     },
   },
   {
