@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HandlerRejectedError } from '../../handlers/types';
-import { generateKeySpec } from '../../codec/keyring';
+import { generateKeySpec, parseKeyRing } from '../../codec/keyring';
+import { startCodecServer } from '../../codec/server';
 import { connectTemporal, type TestTemporal } from '../helpers/temporal';
 import { eventually, outcomeOf, startPipeline, type Pipeline } from '../helpers/pipeline';
 
@@ -12,6 +13,18 @@ import { eventually, outcomeOf, startPipeline, type Pipeline } from '../helpers/
 // still reads it; without the key it says so clearly.
 
 const ROOT = join(__dirname, '../..');
+
+/** The stock `temporal` CLI this project runs (scripts/temporal.sh path), not our own CLI. */
+function temporalCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('bash', [join(ROOT, 'scripts/temporal.sh'), 'path'], { cwd: ROOT }, (err, path) => {
+      if (err) return resolve({ code: 1, stdout: '', stderr: String(err) });
+      execFile(path.trim(), args, { cwd: ROOT, timeout: 60_000 }, (e, stdout, stderr) =>
+        resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr }),
+      );
+    });
+  });
+}
 
 function cli(
   env: Record<string, string>,
@@ -98,4 +111,59 @@ describe('encrypted pipeline', () => {
     expect(withoutKey.code).not.toBe(0);
     expect(withoutKey.stderr).toMatch(/encrypt|FLXPOINT_ENCRYPTION_KEYS/i);
   });
+
+  // Issue 10 row 12: the stock CLI sends `{}` to the codec for a signal or query without input; the codec
+  // server answered 400 and `resume`/`status` broke with encryption on.
+  it('the stock temporal CLI pauses, resumes and queries an encrypted FR through the codec server', async () => {
+    const [accepted] = p.frIds as [number];
+    const token = 'codec-cli-token';
+    const rejections: unknown[] = [];
+    const codec = await startCodecServer({
+      keyRing: parseKeyRing(keys),
+      allowedOrigins: [],
+      authToken: token,
+      port: 0,
+      host: '127.0.0.1',
+      onRejected: (r) => rejections.push(r),
+    });
+    try {
+      const id = p.frWorkflowId(accepted);
+      const common = ['--address', t.address, '--namespace', 'default', '--workflow-id', id];
+      const viaCodec = [...common, '--codec-endpoint', codec.url, '--codec-auth', `Bearer ${token}`];
+      const pause = await temporalCli(
+        'workflow',
+        'signal',
+        ...viaCodec,
+        '--name',
+        'pause',
+        '--input',
+        '{"reason":"stock check"}',
+      );
+      expect(pause.stderr).toBe('');
+      expect(pause.code).toBe(0);
+      const paused = await eventually('the FR paused', async () => {
+        const q = await temporalCli('workflow', 'query', ...viaCodec, '--type', 'status', '--output', 'json');
+        if (q.code !== 0) throw new Error(q.stderr);
+        const status = (JSON.parse(q.stdout) as { queryResult: [{ paused?: boolean }] }).queryResult[0];
+        return status.paused ? status : undefined;
+      });
+      expect(paused).toMatchObject({ frId: accepted, paused: true });
+      // A signal without input: the CLI asks the codec to encode `{}`.
+      const resume = await temporalCli('workflow', 'signal', ...viaCodec, '--name', 'resume');
+      expect(resume.code).toBe(0);
+      await eventually('the FR resumed', async () => {
+        const q = await temporalCli('workflow', 'query', ...viaCodec, '--type', 'status', '--output', 'json');
+        return (
+          q.code === 0 &&
+          (JSON.parse(q.stdout) as { queryResult: [{ paused?: boolean }] }).queryResult[0].paused === false
+        );
+      });
+      expect(rejections).toEqual([]);
+      // Without the codec the same query answers ciphertext the CLI cannot show as the status.
+      const raw = await temporalCli('workflow', 'query', ...common, '--type', 'status', '--output', 'json');
+      expect(raw.stdout).not.toContain('"paused"');
+    } finally {
+      await codec.close();
+    }
+  }, 120_000);
 });
