@@ -28,6 +28,16 @@ export function pollScheduleId(sourceKey: string): string {
   return `flxpoint-poll:${sourceKey}`;
 }
 
+/** Id of the Temporal Schedule that starts one source's inventory sync (only sources with a stock source). */
+export function inventorySyncScheduleId(sourceKey: string): string {
+  return `inventory-sync:${sourceKey}`;
+}
+
+/** Workflow id of an inventory sync the schedule starts (Temporal appends the fire time) or an operator. */
+export function inventorySyncWorkflowIdPrefix(sourceKey: string): string {
+  return `inventory-sync:${sourceKey}`;
+}
+
 /** Workflow id prefix of the poller runs a schedule starts (Temporal appends the fire time). */
 export function pollWorkflowIdPrefix(sourceKey: string): string {
   return `flxpoint-poll:${sourceKey}`;

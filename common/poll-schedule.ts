@@ -6,9 +6,15 @@ import {
 } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { FrWorkflowSettings, PollFulfillmentRequestsInput } from '../workflows/definitions';
+import type { InventorySyncInput } from '../workflows/inventory-sync';
 import { newWorkStatus } from '../activities/flxpoint/dialect';
 import type { SchedulesConfig, SourceSettings } from './config';
-import { pollScheduleId, pollWorkflowIdPrefix } from './ids';
+import {
+  inventorySyncScheduleId,
+  inventorySyncWorkflowIdPrefix,
+  pollScheduleId,
+  pollWorkflowIdPrefix,
+} from './ids';
 import { SOURCE_ID, SOURCE_KEY } from './search-attributes';
 import { connectTemporalClient } from './temporal-client';
 
@@ -81,6 +87,44 @@ export function pollScheduleOptions(source: SourceSettings, settings: PollSchedu
 }
 
 /**
+ * The inventory sync of a source with a stock source (docs/operations.md "Inventory sync"): every
+ * `inventoryInterval` (default 15 min), overlap SKIP (a sync still pushing makes the next tick wait for the
+ * one after), on the pipeline queue; its activities run on the source's API queue.
+ */
+export function inventoryScheduleOptions(
+  source: SourceSettings,
+  settings: PollScheduleSettings,
+): ScheduleOptions {
+  const input: InventorySyncInput = {
+    sourceKey: source.key,
+    sourceId: source.sourceId,
+    flxpointActivityTimeoutMs: settings.fr.flxpointActivityTimeoutMs,
+  };
+  return {
+    scheduleId: inventorySyncScheduleId(source.key),
+    spec: { intervals: [{ every: source.inventoryInterval }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'inventorySyncWorkflow',
+      workflowId: inventorySyncWorkflowIdPrefix(source.key),
+      taskQueue: settings.taskQueue,
+      args: [input],
+      typedSearchAttributes: [
+        { key: SOURCE_KEY, value: source.key },
+        { key: SOURCE_ID, value: String(source.sourceId) },
+      ],
+      staticSummary: `Inventory sync of source ${source.key} (${source.sourceId})`,
+    },
+    policies: {
+      overlap: ScheduleOverlapPolicy.SKIP,
+      catchupWindow: Math.max(10_000, Math.min(source.inventoryInterval, 5 * 60_000)),
+      pauseOnFailure: false,
+    },
+    memo: { sourceKey: source.key },
+  };
+}
+
+/**
  * Creates the schedule, or updates spec/action/policies of an existing one. Re-running setup never
  * duplicates a schedule and never resets its state (a paused schedule stays paused, its note intact).
  */
@@ -89,7 +133,10 @@ export async function ensurePollSchedule(
   source: SourceSettings,
   settings: PollScheduleSettings,
 ): Promise<'created' | 'updated'> {
-  const options = pollScheduleOptions(source, settings);
+  return ensureSchedule(client, pollScheduleOptions(source, settings));
+}
+
+async function ensureSchedule(client: Client, options: ScheduleOptions): Promise<'created' | 'updated'> {
   const handle = client.schedule.getHandle(options.scheduleId);
   try {
     await handle.describe();
@@ -141,7 +188,28 @@ export async function ensurePollSchedules(
   return results;
 }
 
-/** Connects, creates or updates every source's poll schedule, logs each, disconnects. */
+/** Creates or updates the inventory sync schedule of every source that configures a stock source. */
+export async function ensureInventorySchedules(
+  client: Client,
+  config: SchedulesConfig,
+  only?: readonly string[],
+): Promise<EnsuredSchedule[]> {
+  const settings = pollSettings(config);
+  const results: EnsuredSchedule[] = [];
+  for (const source of config.sources) {
+    if (!source.stockSource || (only && !only.includes(source.key))) continue;
+    results.push({
+      sourceKey: source.key,
+      sourceId: source.sourceId,
+      scheduleId: inventorySyncScheduleId(source.key),
+      result: await ensureSchedule(client, inventoryScheduleOptions(source, settings)),
+      everyMs: source.inventoryInterval,
+    });
+  }
+  return results;
+}
+
+/** Connects, creates or updates every source's poll (and inventory sync) schedule, logs each, disconnects. */
 export async function ensureSchedules(config: SchedulesConfig, logger: Logger): Promise<void> {
   const temporal = await connectTemporalClient(config);
   try {
@@ -149,6 +217,12 @@ export async function ensureSchedules(config: SchedulesConfig, logger: Logger): 
       logger.info(
         { sourceKey: s.sourceKey, result: s.result, every: `${s.everyMs} ms` },
         'poll schedule ready',
+      );
+    }
+    for (const s of await ensureInventorySchedules(temporal.client, config)) {
+      logger.info(
+        { sourceKey: s.sourceKey, result: s.result, every: `${s.everyMs} ms` },
+        'inventory sync schedule ready',
       );
     }
   } finally {

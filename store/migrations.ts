@@ -127,4 +127,42 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'inventory push: per-SKU confirmed state, variant ids, per-run staging',
+    sql: `
+      -- Per source and SKU (store/inventory-store.ts): the inventoryVariantId Flxpoint gave it (learned once
+      -- through GET /inventory/variants) and what Flxpoint last confirmed for it. A run pushes a SKU only
+      -- when the source now says something else than \`pushed\`; a push that failed leaves it as it was, so
+      -- the next run pushes it again.
+      CREATE TABLE inventory_skus (
+        source_id   bigint      NOT NULL,
+        sku         text        NOT NULL,
+        variant_id  bigint,
+        pushed      jsonb,
+        pushed_at   timestamptz,
+        last_error  text,
+        PRIMARY KEY (source_id, sku)
+      );
+
+      -- The delta of one sync run (run_key = the first run's workflow and run id), computed once by an
+      -- activity, so the catalog never passes through a workflow history: the workflow holds counts and the
+      -- batch cursor only. status: pending (to push), unknown (Flxpoint has no such SKU), confirmed, failed.
+      CREATE TABLE inventory_sync_rows (
+        run_key     text        NOT NULL,
+        source_id   bigint      NOT NULL,
+        sku         text        NOT NULL,
+        row         jsonb       NOT NULL,
+        disappeared boolean     NOT NULL DEFAULT false,
+        variant_id  bigint,
+        looked_up   boolean     NOT NULL DEFAULT false,
+        batch       integer,
+        status      text        NOT NULL DEFAULT 'pending',
+        error       text,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (run_key, sku)
+      );
+      CREATE INDEX inventory_sync_rows_by_batch ON inventory_sync_rows (run_key, batch);
+    `,
+  },
 ];

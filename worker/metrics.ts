@@ -1,5 +1,6 @@
 import { Runtime } from '@temporalio/worker';
 import type { FlxpointActivityMetrics } from '../activities/flxpoint-activities';
+import type { InventoryMetrics } from '../activities/inventory/sync-activities';
 
 // The project's own metrics, recorded through the SDK runtime's meter so they are exported on the same
 // Prometheus endpoint as the SDK's (worker task slots, schedule-to-start latency, ...). Workflow-side
@@ -8,7 +9,7 @@ import type { FlxpointActivityMetrics } from '../activities/flxpoint-activities'
 export function createWorkerMetrics(): FlxpointActivityMetrics & {
   outcome(outcome: string, sourceKey?: string): void;
   shadowWrite(endpoint: string, sourceKey: string): void;
-} {
+} & Required<InventoryMetrics> {
   const meter = Runtime.instance().metricMeter;
   const requests = meter.createCounter(
     'flxpoint_requests',
@@ -35,7 +36,16 @@ export function createWorkerMetrics(): FlxpointActivityMetrics & {
     'requests',
     'Flxpoint writes recorded by shadow workflows instead of sent, by endpoint',
   );
+  // Inventory sync: variants by what happened to them (pushed, unchanged, failed, unknown, bad_row, disappeared).
+  const inventory = meter.createCounter(
+    'flxpoint_inventory_variants',
+    'variants',
+    'Inventory variants per sync result: pushed, unchanged, failed, unknown (SKU Flxpoint does not know), bad_row, disappeared',
+  );
   return {
+    inventory(result, n, sourceKey) {
+      inventory.add(n, { result, source: sourceKey });
+    },
     request({ endpoint, ok, kind, seconds }) {
       requests.add(1, { endpoint, result: ok ? 'ok' : (kind ?? 'error') });
       if (kind === 'rate_limited') rateLimited.add(1, { endpoint });

@@ -18,6 +18,15 @@ import {
   shadowPipelineActivities,
 } from './shadow';
 import { flxpointApiTaskQueue } from '../common/task-queues';
+import { stockSourceVariable } from '../common/config/variables';
+import {
+  createInventorySyncActivities,
+  type InventoryMetrics,
+} from '../activities/inventory/sync-activities';
+import { loadStockSource } from '../stock-sources/load';
+import type { StockSource } from '../stock-sources/types';
+import { databaseOf } from '../store/sql-store';
+import { inventoryStoreOf } from '../store/inventory-store';
 import type { FrHandler } from '../handlers/types';
 import type { RequestSlots } from '../store/request-slots';
 import type { FrStore } from '../store/types';
@@ -37,7 +46,10 @@ export interface WorkerDeps {
   workflows: { workflowBundle: WorkflowBundleOption } | { workflowsPath: string };
   dataConverter?: DataConverter;
   dispatcher?: Dispatcher;
-  metrics?: FlxpointActivityMetrics & { outcome?(outcome: string, sourceKey?: string): void } & ShadowMetrics;
+  metrics?: FlxpointActivityMetrics & {
+    outcome?(outcome: string, sourceKey?: string): void;
+  } & ShadowMetrics &
+    InventoryMetrics;
   /** Only some roles in this process (e.g. a test that runs the API worker alone). */
   roles?: { pipeline?: boolean; sources?: string[] };
   /** Shadow mode's store and metric; default: the shadow tables of `store` (worker/shadow.ts). */
@@ -47,6 +59,8 @@ export interface WorkerDeps {
    * 1/rate apart across all processes. Without it each process paces only itself (one replica, embedded).
    */
   requestSlots?: RequestSlots;
+  /** Stock sources by source key, instead of reading each source's `stockSource` spec (tests). */
+  stockSources?: Record<string, StockSource>;
 }
 
 export function flxpointClientFor(
@@ -109,21 +123,40 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     const pacer =
       deps.requestSlots?.pacerFor(source.sourceId, source.requestsPerSecond) ??
       createRequestPacer(source.requestsPerSecond);
+    const client = flxpointClientFor(config, source, deps.dispatcher, pacer, shadow);
+    const stockSource = await stockSourceFor(deps, source);
+    // The inventory sync runs on the same queue, through the same client and pacer: one token, one budget.
+    const inventory =
+      stockSource && databaseOf(deps.store)
+        ? createInventorySyncActivities({
+            sourceId: source.sourceId,
+            sourceKey: source.key,
+            client,
+            store: inventoryStoreOf(deps.store),
+            stockSource,
+            disappeared: source.inventoryDisappeared,
+            pacer,
+            metrics: deps.metrics,
+          })
+        : {};
     workers.push(
       await Worker.create({
         ...common,
         taskQueue: flxpointApiTaskQueue(config.temporal.taskQueue, source.key),
-        activities: modeTaggedApi(
-          config.flxpoint.mode,
-          createFlxpointActivities(flxpointClientFor(config, source, deps.dispatcher, pacer, shadow), {
-            newStatus: newWorkStatus(config.flxpoint.listDialect),
-            metrics: deps.metrics,
-            pacer,
-            ...(config.flxpoint.listFed === false
-              ? {}
-              : { listed: { cache: listed, sourceId: source.sourceId } }),
-          }),
-        ),
+        activities: {
+          ...inventory,
+          ...modeTaggedApi(
+            config.flxpoint.mode,
+            createFlxpointActivities(client, {
+              newStatus: newWorkStatus(config.flxpoint.listDialect),
+              metrics: deps.metrics,
+              pacer,
+              ...(config.flxpoint.listFed === false
+                ? {}
+                : { listed: { cache: listed, sourceId: source.sourceId } }),
+            }),
+          ),
+        },
         // The token's budget: 2 req/s by default, shared by the poller and every FR of this source.
         maxTaskQueueActivitiesPerSecond: source.requestsPerSecond,
         // Local activities would bypass the task-queue limit; Flxpoint calls never use them.
@@ -132,4 +165,16 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     );
   }
   return workers;
+}
+
+/** The source's stock reader, from the test's injection or its `stockSource` spec; none = no inventory sync. */
+async function stockSourceFor(deps: WorkerDeps, source: SourceConfig): Promise<StockSource | undefined> {
+  const injected = deps.stockSources?.[source.key];
+  if (injected) return injected;
+  if (!source.stockSource) return undefined;
+  try {
+    return await loadStockSource(source.stockSource);
+  } catch (err) {
+    throw new Error(`${stockSourceVariable(source.key)}: ${(err as Error).message}`, { cause: err });
+  }
 }

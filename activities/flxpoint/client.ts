@@ -21,6 +21,14 @@ import {
   formatZodError,
 } from './schemas';
 import {
+  type InventoryItemResult,
+  type InventoryParentResult,
+  type InventoryVariant,
+  InventoryItemResultSchema,
+  InventoryParentResultSchema,
+  InventoryVariantSchema,
+} from './inventory-schemas';
+import {
   type IncomingResponse,
   type OutgoingRequest,
   type TransportConfig,
@@ -196,6 +204,63 @@ export class FlxpointClient {
         ? (json as { shipment: unknown }).shipment
         : json;
     return this.validate(ShipmentSchema, req, res, inner);
+  }
+
+  // ---- Inventory (api-reference-digest.md §6) ----
+
+  /**
+   * One page of the source's variants (1-based), optionally only these SKUs (at most `pageSize`, sent
+   * comma-separated). A variant that fails its schema is reported in `malformed`, the others still count.
+   */
+  async listInventoryVariants(q: {
+    page: number;
+    pageSize: number;
+    skus?: readonly string[];
+  }): Promise<ListResult<InventoryVariant>> {
+    if (q.skus && q.skus.length > q.pageSize)
+      throw new RangeError(`listInventoryVariants: ${q.skus.length} skus exceed pageSize ${q.pageSize}`);
+    const req: OutgoingRequest = {
+      method: 'GET',
+      path: '/inventory/variants',
+      query: {
+        page: String(q.page),
+        pageSize: String(q.pageSize),
+        ...(q.skus && q.skus.length > 0 ? { skus: q.skus.join(',') } : {}),
+        includeImages: 'false',
+        includeOptions: 'false',
+        includeCustomAggregates: 'false',
+        includeLinkedProductVariants: 'false',
+      },
+    };
+    return this.parseList(InventoryVariantSchema, req, await this.send(req));
+  }
+
+  /**
+   * `PUT /inventory/variants` with up to 50 variants and explicit modify switches. The answer is either
+   * per-item results (a 2xx can carry failures of single items) or empty, which means every item was taken:
+   * `results` is null then.
+   */
+  async updateInventoryVariants(
+    query: Record<string, string>,
+    body: readonly Record<string, unknown>[],
+  ): Promise<{ results: InventoryItemResult[] | null }> {
+    const req: OutgoingRequest = { method: 'PUT', path: '/inventory/variants', query, json: body };
+    const res = await this.send(req);
+    if (res.text.trim() === '') return { results: null };
+    const elements = unwrapListEnvelope(this.json(req, res));
+    if (!elements) {
+      throw this.malformed(req, res, 'expected per-item results: a JSON array, or an empty answer');
+    }
+    return { results: elements.map((el) => this.validate(InventoryItemResultSchema, req, res, el)) };
+  }
+
+  /** `POST /inventory/parents`: create or update up to 20 parents with their variants; one result each. */
+  async upsertInventoryParents(body: readonly Record<string, unknown>[]): Promise<InventoryParentResult[]> {
+    const req: OutgoingRequest = { method: 'POST', path: '/inventory/parents', json: body };
+    const res = await this.send(req);
+    const elements = unwrapListEnvelope(this.json(req, res));
+    if (!elements) throw this.malformed(req, res, 'expected one result per parent: a JSON array');
+    return elements.map((el) => this.validate(InventoryParentResultSchema, req, res, el));
   }
 
   // ---- Plumbing ----

@@ -30,3 +30,9 @@ export {
   type StatusRef,
   toSnapshot,
 } from './schemas';
+export {
+  type InventoryItemResult,
+  type InventoryParentResult,
+  type InventoryVariant,
+  itemErrorText,
+} from './inventory-schemas';

@@ -79,6 +79,26 @@ const sourceSettings = {
   pageSize: z.coerce.number().int().min(1).max(500).default(100),
   /** The source token's request budget, enforced by Temporal across all worker replicas. */
   requestsPerSecond: z.coerce.number().positive().max(1000).default(2),
+  /**
+   * Where the source's stock comes from (inventory push, docs/operations.md "Inventory sync"); no stock
+   * source = no inventory sync schedule for this source. The reader itself is built by the worker.
+   */
+  stockSource: z
+    .string()
+    .trim()
+    .regex(
+      /^(file:.+\.(csv|jsonl|ndjson)|http:https?:\/\/.+|module:.+)$/i,
+      'must be file:<path>.csv|.jsonl, http:<url> or module:<path>',
+    )
+    .optional(),
+  /** How often the inventory sync schedule starts a delta push (default 15 minutes). */
+  inventoryInterval: duration.default(15 * 60_000),
+  /** A SKU that vanished from the stock source: set to 0 in Flxpoint (default) or left as it is. */
+  inventoryDisappeared: z
+    .enum(['zero', 'leave'], {
+      error: 'must be "zero" (the default: a SKU gone from the stock source is set to 0) or "leave"',
+    })
+    .default('zero'),
 };
 const NO_SOURCES = 'no sources configured: set FLXPOINT_SOURCES (e.g. "main:1001")';
 

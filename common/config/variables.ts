@@ -53,16 +53,27 @@ export const SOURCE_VARIABLES = {
   FLXPOINT_POLL_INTERVAL: 'pollInterval',
   FLXPOINT_PAGE_SIZE: 'pageSize',
   FLXPOINT_REQUESTS_PER_SECOND: 'requestsPerSecond',
+  INVENTORY_SYNC_INTERVAL: 'inventoryInterval',
+  INVENTORY_DISAPPEARED: 'inventoryDisappeared',
 } as const;
 
 /** The variables outside the two tables above. */
-export const OTHER_VARIABLES = ['FLXPOINT_CONFIG_FILE', 'FLXPOINT_SOURCES', 'FLXPOINT_TOKEN'] as const;
+export const OTHER_VARIABLES = [
+  'FLXPOINT_CONFIG_FILE',
+  'FLXPOINT_SOURCES',
+  'FLXPOINT_TOKEN',
+  'INVENTORY_STOCK_SOURCE_<KEY>',
+] as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 type Json = Record<string, unknown>;
 
 export const tokenVariable = (sourceKey: string) =>
   `FLXPOINT_TOKEN_${sourceKey.toUpperCase().replace(/-/g, '_')}`;
+
+/** Where a source's stock comes from (inventory push): one variable per source, like its token. */
+export const stockSourceVariable = (sourceKey: string) =>
+  `INVENTORY_STOCK_SOURCE_${sourceKey.toUpperCase().replace(/-/g, '_')}`;
 
 /** The raw settings (file overlaid by environment), before validation, and where each value came from. */
 export interface RawSettings {
@@ -130,7 +141,12 @@ function readSources(env: Env, fileSources: unknown, problems: string[]): Json[]
   // Tokens are secrets: they may come from the environment even when the sources are in the file.
   return [...byKey.entries()].map(([key, source]) => {
     const token = [env[tokenVariable(key)], env.FLXPOINT_TOKEN].find(given);
-    return token === undefined ? source : { ...source, token };
+    const stock = env[stockSourceVariable(key)];
+    return {
+      ...source,
+      ...(token === undefined ? {} : { token }),
+      ...(given(stock) ? { stockSource: stock } : {}),
+    };
   });
 }
 
@@ -170,7 +186,9 @@ export function settingName(path: readonly PropertyKey[], settings: RawSettings)
     const variable =
       field === 'token'
         ? tokenVariable(key || '<KEY>')
-        : (SOURCE_VARIABLE_OF_FIELD.get(field) ?? 'FLXPOINT_SOURCES');
+        : field === 'stockSource'
+          ? stockSourceVariable(key || '<KEY>')
+          : (SOURCE_VARIABLE_OF_FIELD.get(field) ?? 'FLXPOINT_SOURCES');
     return `${variable} (source "${key}"${field ? ` ${field}` : ''})`;
   }
   // The longest known prefix: an issue inside a list (codec.allowedOrigins.2) belongs to its variable.

@@ -45,6 +45,8 @@ describe('worker slice', () => {
         pollInterval: 60_000,
         pageSize: 100,
         requestsPerSecond: 2,
+        inventoryInterval: 15 * 60_000,
+        inventoryDisappeared: 'zero',
       },
     ]);
     expect(c.temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'default' });
@@ -120,6 +122,43 @@ describe('worker slice', () => {
       expect.stringMatching(
         /^FLXPOINT_MODE: must be "live" .* or "shadow" .*docs\/operations\.md "Shadow mode"/,
       ),
+    ]);
+  });
+
+  it('inventory: a stock source per source, interval and disappeared policy; bad values name the setting', () => {
+    const c = loadConfig('worker', {
+      ...base,
+      INVENTORY_STOCK_SOURCE_MAIN: 'file:/data/stock.csv',
+      INVENTORY_SYNC_INTERVAL: '5m',
+      INVENTORY_DISAPPEARED: 'leave',
+    });
+    expect(c.sources[0]).toMatchObject({
+      stockSource: 'file:/data/stock.csv',
+      inventoryInterval: 300_000,
+      inventoryDisappeared: 'leave',
+    });
+    expect(
+      problemsOf('worker', {
+        ...base,
+        INVENTORY_STOCK_SOURCE_MAIN: 'ftp://erp/stock.csv',
+        INVENTORY_SYNC_INTERVAL: 'often',
+        INVENTORY_DISAPPEARED: 'delete',
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /^INVENTORY_STOCK_SOURCE_MAIN \(source "main" stockSource\): must be file:<path>.csv\|.jsonl, http:<url> or module:<path>/,
+      ),
+      expect.stringMatching(
+        /^INVENTORY_SYNC_INTERVAL \(source "main" inventoryInterval\): "often" is not a duration/,
+      ),
+      expect.stringMatching(/^INVENTORY_DISAPPEARED \(source "main" inventoryDisappeared\): must be "zero"/),
+    ]);
+    // The schedule Job sees which sources have a stock source, from the environment or the file.
+    const file = configFile({ sources: [{ key: 'east', sourceId: 1002, stockSource: 'module:./stock' }] });
+    const s = loadConfig('schedules', { ...base, FLXPOINT_CONFIG_FILE: file });
+    expect(s.sources.map((x) => [x.key, x.stockSource])).toEqual([
+      ['east', 'module:./stock'],
+      ['main', undefined],
     ]);
   });
 

@@ -1,0 +1,315 @@
+import { Context, log } from '@temporalio/activity';
+import type { FlxpointClient } from '../flxpoint/client';
+import { FlxpointError, toApplicationFailure } from '../flxpoint/errors';
+import { itemErrorText } from '../flxpoint/inventory-schemas';
+import type { FlxpointActivityMetrics } from '../flxpoint-activities';
+import type { RequestPacer } from '../request-pacer';
+import type { InventoryStore, StagedRow } from '../../store/inventory-store';
+import type { RowProblem, StockSource } from '../../stock-sources/types';
+import { confirmedState, type DisappearedPolicy, disappearedRow, stockChanged } from './delta';
+import { buildVariantUpdate, MAX_VARIANTS_PER_PUT } from './variant-update';
+
+// The inventory sync's activities, created once per source (its client, token, stock source and store).
+// The catalog stays out of workflow histories: staging reads the whole snapshot and writes the delta to the
+// store (inventory_sync_rows, keyed by the run), every later step reads its slice from there, and the
+// workflow only sees counts and the batch cursor. Each activity that talks to Flxpoint sends exactly one
+// request (or none), so the source queue's rate limit counts them like the FR calls.
+
+/** Rows read from the stock source per page (and looked up in the store per query). */
+const READ_PAGE_SIZE = 1000;
+/** SKUs asked per `GET /inventory/variants?skus=` (at most the page size). */
+const DISCOVERY_PAGE_SIZE = 50;
+/** What a summary carries of bad rows and unknown SKUs: enough to act on, never the catalog. */
+export const SAMPLE_SIZE = 20;
+/** Staged rows of a run that never finished are dropped after this. */
+const STALE_RUN_MS = 7 * 24 * 3600_000;
+
+export type InventoryCount = 'pushed' | 'unchanged' | 'failed' | 'unknown' | 'bad_row' | 'disappeared';
+
+export interface InventoryMetrics {
+  /** Variants by what happened to them in a sync (flxpoint_inventory_variants{result,source}). */
+  inventory?(result: InventoryCount, n: number, sourceKey: string): void;
+}
+
+export interface InventorySyncDeps {
+  sourceId: number;
+  sourceKey: string;
+  client: FlxpointClient;
+  store: InventoryStore;
+  stockSource: StockSource;
+  disappeared: DisappearedPolicy;
+  pacer?: RequestPacer;
+  metrics?: FlxpointActivityMetrics & InventoryMetrics;
+}
+
+export interface StageResult {
+  /** Valid rows the stock source gave. */
+  read: number;
+  badRows: number;
+  /** The first bad rows, with where they were and why. */
+  problems: RowProblem[];
+  unchanged: number;
+  /** Rows whose stock differs from what Flxpoint last confirmed (pushed this run). */
+  changed: number;
+  /** SKUs gone from the source, staged to be set to 0 (policy `zero`). */
+  disappeared: number;
+  stockSource: string;
+}
+
+export interface DiscoverResult {
+  /** SKUs asked about (0: nothing left to look up, no request was sent). */
+  looked: number;
+  found: number;
+  unknown: number;
+  unknownSample: string[];
+  /** More SKUs may need a lookup: call again. */
+  more: boolean;
+}
+
+export interface PushResult {
+  /** 1 when a PUT was sent, 0 when the batch was already settled (a retry after a crash). */
+  requests: number;
+  confirmed: number;
+  failed: number;
+  failures: { sku: string; error: string }[];
+}
+
+export interface FinishResult {
+  counts: Record<string, number>;
+  unknownSample: string[];
+}
+
+export function createInventorySyncActivities(deps: InventorySyncDeps) {
+  const { store, sourceId, sourceKey } = deps;
+  const count = (result: InventoryCount, n: number) => {
+    if (n > 0) deps.metrics?.inventory?.(result, n, sourceKey);
+  };
+
+  async function call<T>(endpoint: string, fn: () => Promise<T>): Promise<T> {
+    await deps.pacer?.take();
+    const started = performance.now();
+    try {
+      const result = await fn();
+      deps.metrics?.request({ endpoint, ok: true, seconds: (performance.now() - started) / 1000 });
+      return result;
+    } catch (err) {
+      const kind = err instanceof FlxpointError ? err.kind : 'unexpected';
+      deps.metrics?.request({ endpoint, ok: false, kind, seconds: (performance.now() - started) / 1000 });
+      throw err;
+    }
+  }
+
+  return {
+    /**
+     * Reads the whole snapshot page by page, compares each row with what Flxpoint last confirmed, and
+     * stages the changed rows (and, with policy `zero`, the SKUs that disappeared) for this run. A retried
+     * attempt starts over: nothing was pushed before staging finished.
+     */
+    async stageInventoryDelta(input: { runKey: string }): Promise<StageResult> {
+      await store.clearRun(input.runKey);
+      await store.pruneRuns(STALE_RUN_MS);
+      const seen = new Set<string>();
+      const out: StageResult = {
+        read: 0,
+        badRows: 0,
+        problems: [],
+        unchanged: 0,
+        changed: 0,
+        disappeared: 0,
+        stockSource: deps.stockSource.name,
+      };
+      for await (const page of deps.stockSource.read({ pageSize: READ_PAGE_SIZE })) {
+        heartbeat();
+        out.badRows += page.problems.length;
+        for (const p of page.problems) if (out.problems.length < SAMPLE_SIZE) out.problems.push(p);
+        if (page.rows.length === 0) continue;
+        const states = await store.statesOf(
+          sourceId,
+          page.rows.map((r) => r.sku),
+        );
+        const staged: StagedRow[] = [];
+        for (const row of page.rows) {
+          out.read++;
+          seen.add(row.sku);
+          const state = states.get(row.sku);
+          if (!stockChanged(row, state?.pushed ?? undefined)) {
+            out.unchanged++;
+            continue;
+          }
+          staged.push({ sku: row.sku, row, variantId: state?.variantId ?? null, disappeared: false });
+        }
+        out.changed += staged.length;
+        await store.stage(input.runKey, sourceId, staged);
+      }
+      let after = '';
+      for (;;) {
+        const pushed = await store.pushedAfter(sourceId, after, READ_PAGE_SIZE);
+        if (pushed.length === 0) break;
+        after = pushed.at(-1)!.sku;
+        const staged: StagedRow[] = [];
+        for (const s of pushed) {
+          if (seen.has(s.sku) || !s.pushed) continue;
+          const row = disappearedRow(s.sku, s.pushed, deps.disappeared);
+          if (row) staged.push({ sku: s.sku, row, variantId: s.variantId, disappeared: true });
+        }
+        out.disappeared += staged.length;
+        await store.stage(input.runKey, sourceId, staged);
+      }
+      if (out.badRows > 0) {
+        log.warn(
+          `stock source ${deps.stockSource.name}: ${out.badRows} bad row(s) skipped, not pushed; fix them at the source`,
+          { sourceKey, problems: out.problems },
+        );
+      }
+      count('bad_row', out.badRows);
+      count('unchanged', out.unchanged);
+      count('disappeared', out.disappeared);
+      return out;
+    },
+
+    /**
+     * Learns the variant ids of up to 50 staged SKUs Flxpoint has not given us yet: one
+     * `GET /inventory/variants?skus=`. Found ids are cached per SKU (never asked again); SKUs Flxpoint does
+     * not return are unknown to it, reported and left out of this run.
+     */
+    async discoverInventoryVariants(input: { runKey: string }): Promise<DiscoverResult> {
+      const skus = await store.needingIds(input.runKey, DISCOVERY_PAGE_SIZE);
+      if (skus.length === 0) return { looked: 0, found: 0, unknown: 0, unknownSample: [], more: false };
+      let res;
+      try {
+        res = await call('inventory-list', () =>
+          deps.client.listInventoryVariants({ page: 1, pageSize: DISCOVERY_PAGE_SIZE, skus }),
+        );
+      } catch (err) {
+        throw toApplicationFailure(err);
+      }
+      const wanted = new Set(skus);
+      const found = res.items
+        .filter((v) => wanted.has(v.sku) && (v.sourceId == null || v.sourceId === sourceId))
+        .map((v) => ({ sku: v.sku, variantId: v.id }));
+      await store.resolveIds(input.runKey, sourceId, skus, found);
+      const foundSkus = new Set(found.map((f) => f.sku));
+      const unknown = skus.filter((s) => !foundSkus.has(s));
+      if (unknown.length > 0) {
+        log.warn(
+          `Flxpoint does not know ${unknown.length} SKU(s) of source ${sourceKey}: not pushed. Create them in ` +
+            'Flxpoint (or fix the SKU at the stock source); they are looked up again next run',
+          { sourceKey, skus: unknown.slice(0, SAMPLE_SIZE) },
+        );
+      }
+      count('unknown', unknown.length);
+      return {
+        looked: skus.length,
+        found: found.length,
+        unknown: unknown.length,
+        unknownSample: unknown.slice(0, SAMPLE_SIZE),
+        more: skus.length === DISCOVERY_PAGE_SIZE,
+      };
+    },
+
+    /** Numbers the rows to push into batches of 50; returns how many batches there are. */
+    async planInventoryBatches(input: { runKey: string }): Promise<{ batches: number }> {
+      return { batches: await store.planBatches(input.runKey, MAX_VARIANTS_PER_PUT) };
+    },
+
+    /**
+     * Pushes one batch: one `PUT /inventory/variants`, then, in one store transaction, the confirmed rows
+     * become the SKUs' pushed state and failed ones keep their old state (so the next run pushes them
+     * again) and forget their variant id (a stale id is learned again). A retry after the batch was settled
+     * sends nothing; a retry before that sends the same absolute values again, which is harmless.
+     */
+    async pushInventoryBatch(input: { runKey: string; batch: number }): Promise<PushResult> {
+      const rows = (await store.batchRows(input.runKey, sourceId, input.batch)).filter(
+        (r) => r.status === 'pending' && r.variantId !== null,
+      );
+      if (rows.length === 0) return { requests: 0, confirmed: 0, failed: 0, failures: [] };
+      const update = buildVariantUpdate(rows.map((r) => ({ row: r.row, inventoryVariantId: r.variantId! })));
+      let results;
+      try {
+        results = (
+          await call('inventory-update', () => deps.client.updateInventoryVariants(update.query, update.body))
+        ).results;
+      } catch (err) {
+        // A refusal of the whole request (a 4xx, or an answer we cannot read) fails every row of the batch
+        // alone: recorded, retried next run with ids learned again. Anything transient is retried now.
+        if (!(err instanceof FlxpointError) || err.retryable) throw toApplicationFailure(err);
+        const error = `the whole batch was refused: ${err.message}`.slice(0, 500);
+        const failures = rows.map((r) => ({ sku: r.sku, error }));
+        await store.settleBatch(input.runKey, sourceId, {
+          confirmed: [],
+          failed: failures,
+          staleIds: rows.map((r) => r.sku),
+        });
+        log.warn(`inventory batch ${input.batch} of source ${sourceKey} refused by Flxpoint`, {
+          sourceKey,
+          batch: input.batch,
+          error,
+        });
+        count('failed', rows.length);
+        return { requests: 1, confirmed: 0, failed: rows.length, failures: failures.slice(0, SAMPLE_SIZE) };
+      }
+      const byId = new Map<number, (typeof rows)[number]>(rows.map((r) => [r.variantId!, r]));
+      const bySku = new Map(rows.map((r) => [r.sku, r]));
+      const outcome = new Map<string, string | null>(); // sku → null (confirmed) or the error
+      if (results === null) {
+        for (const r of rows) outcome.set(r.sku, null);
+      } else {
+        for (const res of results) {
+          const id = res.inventoryVariantId ?? res.id;
+          const row = (id != null ? byId.get(id) : undefined) ?? (res.sku ? bySku.get(res.sku) : undefined);
+          if (!row) continue;
+          outcome.set(row.sku, res.success ? null : itemErrorText(res.errors));
+        }
+        for (const r of rows)
+          if (!outcome.has(r.sku)) outcome.set(r.sku, 'Flxpoint returned no result for this variant');
+      }
+      const confirmed = rows
+        .filter((r) => outcome.get(r.sku) === null)
+        .map((r) => ({
+          sku: r.sku,
+          variantId: r.variantId!,
+          pushed: confirmedState(r.row, r.pushed ?? undefined),
+        }));
+      const failures = rows
+        .filter((r) => outcome.get(r.sku) !== null)
+        .map((r) => ({ sku: r.sku, error: outcome.get(r.sku)! }));
+      await store.settleBatch(input.runKey, sourceId, {
+        confirmed,
+        failed: failures,
+        staleIds: failures.map((f) => f.sku),
+      });
+      if (failures.length > 0) {
+        log.warn(
+          `inventory batch ${input.batch} of source ${sourceKey}: ${failures.length} variant(s) failed inside ` +
+            'a 2xx; recorded and pushed again next run',
+          { sourceKey, batch: input.batch, failures: failures.slice(0, SAMPLE_SIZE) },
+        );
+      }
+      count('pushed', confirmed.length);
+      count('failed', failures.length);
+      return {
+        requests: 1,
+        confirmed: confirmed.length,
+        failed: failures.length,
+        failures: failures.slice(0, SAMPLE_SIZE),
+      };
+    },
+
+    /** The run's final counts from the store; its staged rows are dropped. */
+    async finishInventorySync(input: { runKey: string }): Promise<FinishResult> {
+      const { counts, unknown } = await store.runCounts(input.runKey, SAMPLE_SIZE);
+      await store.clearRun(input.runKey);
+      return { counts, unknownSample: unknown };
+    },
+  };
+}
+
+export type InventorySyncActivities = ReturnType<typeof createInventorySyncActivities>;
+
+function heartbeat(): void {
+  try {
+    Context.current().heartbeat();
+  } catch {
+    // Outside an activity (a direct call in a test): nothing to report to.
+  }
+}

@@ -1,0 +1,156 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InventorySyncInput, InventorySyncSummary } from '../../workflows/inventory-sync';
+import { startPipeline, type Pipeline } from '../helpers/pipeline';
+import { connectTemporal, type TestTemporal } from '../helpers/temporal';
+
+// The inventory sync end to end: the real dev server, real workers (the source's API queue carries the
+// inventory activities), the simulator's catalog, the embedded store. One catalog across runs, so each run
+// is judged against what the previous ones confirmed: the delta, per-item failures retried, unknown SKUs,
+// disappeared SKUs, bad rows.
+
+const N = 300;
+const sku = (i: number) => `SKU-${String(i).padStart(6, '0')}`;
+const PUT = 'inventory.variants.update';
+const GET = 'inventory.variants.list';
+
+let t: TestTemporal;
+let p: Pipeline;
+let dir: string;
+let file: string;
+let runNo = 0;
+
+/** Writes the stock file: quantities by SKU number, plus extra raw CSV lines. */
+function writeStock(qty: (i: number) => number | undefined, extra: string[] = []): void {
+  const lines = ['sku,quantity,cost'];
+  for (let i = 1; i <= N; i++) {
+    const q = qty(i);
+    if (q !== undefined) lines.push(`${sku(i)},${q},${(i % 13) + 0.5}`);
+  }
+  writeFileSync(file, [...lines, ...extra].join('\n') + '\n');
+}
+
+async function sync(): Promise<{ summary: InventorySyncSummary; puts: number; gets: number }> {
+  const before = p.counters().requestsByEndpoint;
+  const input: InventorySyncInput = { sourceKey: p.sourceKey, sourceId: p.sourceId };
+  const summary = await p.client.workflow.execute('inventorySyncWorkflow', {
+    taskQueue: p.config.temporal.taskQueue,
+    workflowId: `inventory-sync:${p.sourceKey}-test-${++runNo}`,
+    args: [input],
+  });
+  const after = p.counters().requestsByEndpoint;
+  return {
+    summary: summary as InventorySyncSummary,
+    puts: (after[PUT] ?? 0) - (before[PUT] ?? 0),
+    gets: (after[GET] ?? 0) - (before[GET] ?? 0),
+  };
+}
+
+const quantityOf = (s: string) => p.sim.state.inventory.bySku(p.sourceId, s)?.quantity;
+
+beforeAll(async () => {
+  t = await connectTemporal();
+  dir = mkdtempSync(join(tmpdir(), 'inventory-sync-'));
+  file = join(dir, 'stock.csv');
+  p = await startPipeline(t, { startWorkers: false });
+  p.sim.state.seedInventory({ count: N, sourceId: p.sourceId, quantity: 0 });
+  // As INVENTORY_STOCK_SOURCE_<KEY> would set it (the key is drawn by the helper).
+  p.config.sources[0]!.stockSource = `file:${file}`;
+  await p.startWorkers();
+}, 120_000);
+
+afterAll(async () => {
+  await p?.close();
+  await t?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('inventory sync (delta push) against the simulator', () => {
+  it('first run: pushes every valid row in batches of 50, reports bad rows and SKUs Flxpoint does not know', async () => {
+    writeStock((i) => (i % 7) + 1, ['NOPE-1,4,1', 'NOPE-2,5,1', ',3,1', `${sku(1)}x,-2,1`]);
+    const { summary, puts, gets } = await sync();
+    expect(summary).toMatchObject({
+      read: N + 2,
+      badRows: 2,
+      changed: N + 2,
+      unchanged: 0,
+      unknown: 2,
+      pushed: N,
+      failed: 0,
+      batches: N / 50,
+    });
+    expect(summary.unknownSample).toEqual(['NOPE-1', 'NOPE-2']);
+    // The bad rows are named by line and never reach Flxpoint.
+    expect(summary.problems.map((x) => x.where)).toEqual(['line 304', 'line 305']);
+    expect(summary.problems[1]!.problem).toMatch(/quantity/);
+    expect(puts).toBe(N / 50);
+    // Discovery: one GET per 50 SKUs without an id (302 → 7).
+    expect(gets).toBe(Math.ceil((N + 2) / 50));
+    expect(summary.requests).toBe(puts + gets);
+    for (const i of [1, 2, 150, N]) expect(quantityOf(sku(i))).toBe((i % 7) + 1);
+    expect(p.sim.state.inventory.bySku(p.sourceId, sku(10))!.cost).toBe((10 % 13) + 0.5);
+    expect(p.sim.state.inventory.bySku(p.sourceId, 'NOPE-1')).toBeUndefined();
+  }, 120_000);
+
+  it('an unchanged snapshot pushes nothing; only the unknown SKUs are looked up again', async () => {
+    const { summary, puts, gets } = await sync();
+    expect(summary).toMatchObject({ read: N + 2, unchanged: N, changed: 2, pushed: 0, unknown: 2 });
+    expect(puts).toBe(0);
+    expect(gets).toBe(1);
+  }, 120_000);
+
+  it('second snapshot: only the changed SKUs are pushed, vanished SKUs are set to 0', async () => {
+    // 60 quantities change, SKUs 296..300 vanish from the source.
+    writeStock(
+      (i) => (i > N - 5 ? undefined : i <= 60 ? 100 + i : (i % 7) + 1),
+      ['NOPE-1,4,1', 'NOPE-2,5,1'],
+    );
+    const { summary, puts, gets } = await sync();
+    expect(summary).toMatchObject({ changed: 62, disappeared: 5, pushed: 65, unknown: 2, failed: 0 });
+    expect(summary.batches).toBe(2); // 65 rows / 50
+    expect(puts).toBe(2);
+    expect(gets).toBe(1); // the 2 unknown SKUs; every other id is cached
+    expect(quantityOf(sku(1))).toBe(101);
+    expect(quantityOf(sku(61))).toBe((61 % 7) + 1);
+    for (let i = N - 4; i <= N; i++) expect(quantityOf(sku(i))).toBe(0);
+  }, 120_000);
+
+  it('per-item failures inside a 200 are recorded and pushed again next run, never lost', async () => {
+    writeStock((i) => (i > N - 5 ? undefined : i <= 120 ? 200 + i : (i % 7) + 1));
+    p.sim.state.setFaults({ seed: 7, rules: { [PUT]: { itemFailure: 0.3 } } });
+    const first = await sync();
+    p.sim.state.clearFaults();
+    expect(first.summary.changed).toBe(120);
+    expect(first.summary.failed).toBeGreaterThan(10);
+    expect(first.summary.pushed + first.summary.failed).toBe(120);
+    expect(first.summary.failureSample[0]!.error).toMatch(/Temporary failure/);
+    const failedSkus = Array.from({ length: 120 }, (_, k) => sku(k + 1)).filter(
+      (s) => quantityOf(s) !== 200 + Number(s.slice(4)),
+    );
+    expect(failedSkus).toHaveLength(first.summary.failed);
+
+    const second = await sync();
+    // Exactly the failed ones, their ids learned again (a failed item may have a stale id).
+    expect(second.summary).toMatchObject({ changed: first.summary.failed, pushed: first.summary.failed });
+    expect(second.puts).toBe(Math.ceil(first.summary.failed / 50));
+    expect(second.gets).toBe(Math.ceil(first.summary.failed / 50));
+    for (const s of failedSkus) expect(quantityOf(s)).toBe(200 + Number(s.slice(4)));
+
+    const third = await sync();
+    expect(third.summary).toMatchObject({ changed: 0, pushed: 0 });
+    expect(third.puts).toBe(0);
+  }, 180_000);
+
+  it('INVENTORY_DISAPPEARED=leave keeps a vanished SKU as Flxpoint has it', async () => {
+    p.config.sources[0]!.inventoryDisappeared = 'leave';
+    await p.stopWorkers();
+    await p.startWorkers();
+    writeStock((i) => (i > N - 10 ? undefined : i <= 120 ? 200 + i : (i % 7) + 1));
+    const { summary, puts } = await sync();
+    expect(summary).toMatchObject({ changed: 0, disappeared: 0, pushed: 0 });
+    expect(puts).toBe(0);
+    expect(quantityOf(sku(N - 9))).toBe(((N - 9) % 7) + 1);
+  }, 180_000);
+});
