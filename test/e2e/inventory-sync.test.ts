@@ -1,9 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../common/config';
+import { inventorySyncScheduleId } from '../../common/ids';
+import { ensureInventorySchedules } from '../../common/poll-schedule';
 import type { InventorySyncInput, InventorySyncSummary } from '../../workflows/inventory-sync';
-import { startPipeline, type Pipeline } from '../helpers/pipeline';
+import { eventually, startPipeline, type Pipeline } from '../helpers/pipeline';
 import { connectTemporal, type TestTemporal } from '../helpers/temporal';
 
 // The inventory sync end to end: the real dev server, real workers (the source's API queue carries the
@@ -32,9 +36,11 @@ function writeStock(qty: (i: number) => number | undefined, extra: string[] = []
   writeFileSync(file, [...lines, ...extra].join('\n') + '\n');
 }
 
-async function sync(): Promise<{ summary: InventorySyncSummary; puts: number; gets: number }> {
+async function sync(
+  extra: Partial<InventorySyncInput> = {},
+): Promise<{ summary: InventorySyncSummary; puts: number; gets: number }> {
   const before = p.counters().requestsByEndpoint;
-  const input: InventorySyncInput = { sourceKey: p.sourceKey, sourceId: p.sourceId };
+  const input: InventorySyncInput = { sourceKey: p.sourceKey, sourceId: p.sourceId, ...extra };
   const summary = await p.client.workflow.execute('inventorySyncWorkflow', {
     taskQueue: p.config.temporal.taskQueue,
     workflowId: `inventory-sync:${p.sourceKey}-test-${++runNo}`,
@@ -143,14 +149,60 @@ describe('inventory sync (delta push) against the simulator', () => {
     expect(third.puts).toBe(0);
   }, 180_000);
 
+  it('a long run continues as new with its cursor: every batch pushed once, the summary spans the runs', async () => {
+    writeStock((i) => (i > N - 5 ? undefined : 300 + i));
+    const { summary, puts } = await sync({ maxHistoryEvents: 40 });
+    expect(summary.runs).toBeGreaterThanOrEqual(2);
+    expect(summary).toMatchObject({ changed: N - 5, pushed: N - 5, failed: 0, batches: 6 });
+    expect(puts).toBe(6);
+    for (const i of [1, 100, N - 5]) expect(quantityOf(sku(i))).toBe(300 + i);
+  }, 180_000);
+
   it('INVENTORY_DISAPPEARED=leave keeps a vanished SKU as Flxpoint has it', async () => {
     p.config.sources[0]!.inventoryDisappeared = 'leave';
     await p.stopWorkers();
     await p.startWorkers();
-    writeStock((i) => (i > N - 10 ? undefined : i <= 120 ? 200 + i : (i % 7) + 1));
+    writeStock((i) => (i > N - 10 ? undefined : 300 + i));
     const { summary, puts } = await sync();
     expect(summary).toMatchObject({ changed: 0, disappeared: 0, pushed: 0 });
     expect(puts).toBe(0);
-    expect(quantityOf(sku(N - 9))).toBe(((N - 9) % 7) + 1);
+    expect(quantityOf(sku(N - 9))).toBe(300 + N - 9);
   }, 180_000);
+});
+
+describe('inventory sync schedule', () => {
+  it('inventory-sync:<key> for sources with a stock source only: overlap SKIP, every INVENTORY_SYNC_INTERVAL', async () => {
+    const config = loadConfig('schedules', {
+      TEMPORAL_ADDRESS: t.address,
+      TEMPORAL_TASK_QUEUE: p.config.temporal.taskQueue,
+      FLXPOINT_SOURCES: `${p.sourceKey}:${p.sourceId},nostock-${p.sourceKey}:1`,
+      [`INVENTORY_STOCK_SOURCE_${p.sourceKey.toUpperCase()}`]: `file:${file}`,
+      INVENTORY_SYNC_INTERVAL: '7m',
+    });
+    const handle = t.client.schedule.getHandle(inventorySyncScheduleId(p.sourceKey));
+    try {
+      const ensured = await ensureInventorySchedules(t.client, config);
+      expect(ensured.map((e) => [e.scheduleId, e.result, e.everyMs])).toEqual([
+        [inventorySyncScheduleId(p.sourceKey), 'created', 7 * 60_000],
+      ]);
+      const d = await handle.describe();
+      expect(d.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
+      expect(d.spec.intervals?.[0]?.every).toBe(7 * 60_000);
+      expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'inventorySyncWorkflow' });
+      // Setup again: updated, not duplicated.
+      expect((await ensureInventorySchedules(t.client, config))[0]!.result).toBe('updated');
+      // The schedule's action really runs a sync on the worker.
+      await handle.trigger();
+      await eventually('the triggered sync completed', async () => {
+        const last = (await handle.describe()).info.recentActions.at(-1);
+        if (!last) return false;
+        const run = await t.client.workflow
+          .getHandle(last.action.workflow.workflowId, last.action.workflow.firstExecutionRunId)
+          .describe();
+        return run.status.name === 'COMPLETED';
+      });
+    } finally {
+      await handle.delete().catch(() => undefined);
+    }
+  }, 120_000);
 });
