@@ -114,6 +114,9 @@ export function inventoryScheduleOptions(
         { key: SOURCE_ID, value: String(source.sourceId) },
       ],
       staticSummary: `Inventory sync of source ${source.key} (${source.sourceId})`,
+      // A sync that cannot finish (Flxpoint down for hours) gives way to a fresh one, which recomputes the
+      // delta from what Flxpoint confirmed. A first push of 100,000 SKUs takes about 17 minutes.
+      workflowExecutionTimeout: Math.max(12 * 3600_000, 4 * source.inventoryInterval),
     },
     policies: {
       overlap: ScheduleOverlapPolicy.SKIP,

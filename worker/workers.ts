@@ -126,8 +126,9 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     const client = flxpointClientFor(config, source, deps.dispatcher, pacer, shadow);
     const stockSource = await stockSourceFor(deps, source);
     // The inventory sync runs on the same queue, through the same client and pacer: one token, one budget.
+    // Not in shadow mode: a shadow worker refuses every live write, and an inventory push has no shadow form.
     const inventory =
-      stockSource && databaseOf(deps.store)
+      stockSource && databaseOf(deps.store) && config.flxpoint.mode !== 'shadow'
         ? createInventorySyncActivities({
             sourceId: source.sourceId,
             sourceKey: source.key,
