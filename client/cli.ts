@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError, EXIT_OK, EXIT_USAGE } from './cli/errors';
 import { doctorCommand } from './cli/doctor';
 import { frsCommand } from './cli/frs';
+import { inventoryCommand } from './cli/inventory';
 import { schedulesCommand } from './cli/schedules';
 
 // Operator CLI: `npm run cli -- <command>` (compiled: `node dist/client/cli.js`). Reads the Temporal and
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     });
   schedulesCommand(program);
   frsCommand(program);
+  inventoryCommand(program);
   doctorCommand(program);
   return program;
 }

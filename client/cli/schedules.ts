@@ -1,7 +1,7 @@
 import { type Command } from 'commander';
 import { ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
 import { pollScheduleId } from '../../common/ids';
-import { ensurePollSchedules } from '../../common/poll-schedule';
+import { ensureInventorySchedules, ensurePollSchedules } from '../../common/poll-schedule';
 import { action, type CliContext } from './context';
 import { isoDate, nonEmpty, sourceKey } from './args';
 import { CliError, usageError } from './errors';
@@ -57,7 +57,11 @@ async function ensure(ctx: CliContext, key: string | undefined): Promise<void> {
     );
   }
   const { client } = await ctx.temporal();
-  const results = await ensurePollSchedules(client, config, key ? [key] : undefined);
+  // The inventory sync schedules of sources with a stock source come with their poll schedules.
+  const results = [
+    ...(await ensurePollSchedules(client, config, key ? [key] : undefined)),
+    ...(await ensureInventorySchedules(client, config, key ? [key] : undefined)),
+  ];
   ctx.out.result(results, (r) => table(r, ['sourceKey', 'sourceId', 'scheduleId', 'result', 'everyMs']));
 }
 

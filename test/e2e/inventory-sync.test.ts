@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,6 +180,7 @@ describe('inventory sync schedule', () => {
       [`INVENTORY_STOCK_SOURCE_${p.sourceKey.toUpperCase()}`]: `file:${file}`,
       INVENTORY_SYNC_INTERVAL: '7m',
     });
+    writeStock((i) => 300 + i);
     const handle = t.client.schedule.getHandle(inventorySyncScheduleId(p.sourceKey));
     try {
       const ensured = await ensureInventorySchedules(t.client, config);
@@ -201,8 +203,43 @@ describe('inventory sync schedule', () => {
           .describe();
         return run.status.name === 'COMPLETED';
       });
+
+      // The operator CLI, as a subprocess with the operator's environment.
+      const env = {
+        PATH: process.env.PATH ?? '',
+        TEMPORAL_ADDRESS: t.address,
+        TEMPORAL_TASK_QUEUE: p.config.temporal.taskQueue,
+      };
+      const st = await cli(env, 'inventory', 'status', p.sourceKey, '--json');
+      expect(st.code, st.stderr).toBe(0);
+      const status = JSON.parse(st.stdout) as { paused: boolean; lastFinished: Record<string, unknown> };
+      expect(status.paused).toBe(false);
+      expect(status.lastFinished).toMatchObject({ status: 'COMPLETED', read: N, failed: 0 });
+      const now = await cli(env, 'inventory', 'sync-now', p.sourceKey, '--json');
+      expect(now.code, now.stderr).toBe(0);
+      expect(JSON.parse(now.stdout)).toMatchObject({ triggered: true });
+      const missing = await cli(env, 'inventory', 'status', 'nostock', '--json');
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/no inventory sync\. Set INVENTORY_STOCK_SOURCE_NOSTOCK/);
     } finally {
       await handle.delete().catch(() => undefined);
     }
   }, 120_000);
 });
+
+function cli(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const root = join(__dirname, '../..');
+  return new Promise((resolve) => {
+    execFile(
+      join(root, 'node_modules/.bin/tsx'),
+      [join(root, 'client/cli.ts'), ...args],
+      { cwd: root, env, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
