@@ -4,6 +4,7 @@ import { loadConfigOrExit } from './config';
 import { createLogger } from '../common/logging';
 import { installRuntime } from './logging';
 import { startWorkerApp } from './app';
+import { StockSourceConfigError } from './workers';
 import { chooseWorkflowCode } from './workflow-code';
 
 // Production entry point (Kubernetes, docker-compose, `npm run worker`). Uses the pre-built workflow
@@ -41,6 +42,11 @@ main().catch((err) => {
   if (err instanceof HandlerConfigError) {
     console.error(`invalid configuration:\n  - FR_HANDLER: ${err.message}`);
     console.error('See README.md "Configuration" and docs/handlers.md.');
+    process.exit(2);
+  }
+  if (err instanceof StockSourceConfigError) {
+    console.error(`invalid configuration:\n  - ${err.message}`);
+    console.error('See README.md "Configuration" and docs/operations.md "Inventory sync".');
     process.exit(2);
   }
   console.error(`worker failed: ${(err as Error)?.message ?? err}`);

@@ -95,6 +95,9 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     // retries them on another worker (every activity is idempotent).
     shutdownGraceTime: config.shutdownGrace ?? 60_000,
   };
+  // Stock sources first: one that cannot be loaded is a configuration error, raised before any worker exists.
+  const stockSources = new Map<string, StockSource | undefined>();
+  for (const source of config.sources) stockSources.set(source.key, await stockSourceFor(deps, source));
   const workers: Worker[] = [];
   // FRs the poll listed, for their workflow's first read (one process: the list runs on this process's
   // source worker, the read on its pipeline worker; another replica's read misses and GETs the FR).
@@ -124,7 +127,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
       deps.requestSlots?.pacerFor(source.sourceId, source.requestsPerSecond) ??
       createRequestPacer(source.requestsPerSecond);
     const client = flxpointClientFor(config, source, deps.dispatcher, pacer, shadow);
-    const stockSource = await stockSourceFor(deps, source);
+    const stockSource = stockSources.get(source.key);
     // The inventory sync runs on the same queue, through the same client and pacer: one token, one budget.
     // Not in shadow mode: a shadow worker refuses every live write, and an inventory push has no shadow form.
     const inventory =
@@ -176,6 +179,13 @@ async function stockSourceFor(deps: WorkerDeps, source: SourceConfig): Promise<S
   try {
     return await loadStockSource(source.stockSource);
   } catch (err) {
-    throw new Error(`${stockSourceVariable(source.key)}: ${(err as Error).message}`, { cause: err });
+    throw new StockSourceConfigError(`${stockSourceVariable(source.key)}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
+}
+
+/** A configured stock source the worker cannot load (a module that is missing or exports no reader). */
+export class StockSourceConfigError extends Error {
+  override name = 'StockSourceConfigError';
 }

@@ -9,6 +9,7 @@ import { inventorySyncScheduleId } from '../../common/ids';
 import { ensureInventorySchedules } from '../../common/poll-schedule';
 import type { InventorySyncInput, InventorySyncSummary } from '../../workflows/inventory-sync';
 import { eventually, startPipeline, type Pipeline } from '../helpers/pipeline';
+import { runToExit } from '../helpers/worker-process';
 import { connectTemporal, type TestTemporal } from '../helpers/temporal';
 
 // The inventory sync end to end: the real dev server, real workers (the source's API queue carries the
@@ -224,6 +225,24 @@ describe('inventory sync schedule', () => {
     } finally {
       await handle.delete().catch(() => undefined);
     }
+  }, 120_000);
+});
+
+describe('a stock source the worker cannot load', () => {
+  it('exits 2 before any work, naming the variable', async () => {
+    const res = await runToExit(join(__dirname, '../../worker/main.ts'), {
+      TEMPORAL_ADDRESS: t.address,
+      TEMPORAL_TASK_QUEUE: `inventory-bad-${p.sourceKey}`,
+      FLXPOINT_BASE_URL: p.sim.url,
+      FLXPOINT_SOURCES: 'bad:1',
+      FLXPOINT_TOKEN: 'token',
+      INVENTORY_STOCK_SOURCE_BAD: `module:${join(dir, 'no-such-module')}`,
+      STORE_URL: 'embedded',
+      WORKER_HEALTH_PORT: '0',
+      WORKER_METRICS_PORT: '0',
+    });
+    expect(res.code, res.stderr).toBe(2);
+    expect(res.stderr).toMatch(/INVENTORY_STOCK_SOURCE_BAD: stock source module not found/);
   }, 120_000);
 });
 
