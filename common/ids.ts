@@ -38,6 +38,11 @@ export function inventorySyncWorkflowIdPrefix(sourceKey: string): string {
   return `inventory-sync:${sourceKey}`;
 }
 
+/** Workflow id of the long-lived workflow that pushes one source's urgent stock changes (intake, CLI). */
+export function inventoryUrgentWorkflowId(sourceId: number | string): string {
+  return `inventory-urgent:${sourceId}`;
+}
+
 /** Workflow id prefix of the poller runs a schedule starts (Temporal appends the fire time). */
 export function pollWorkflowIdPrefix(sourceKey: string): string {
   return `flxpoint-poll:${sourceKey}`;

@@ -7,10 +7,12 @@ import {
 import type { Logger } from 'pino';
 import type { FrWorkflowSettings, PollFulfillmentRequestsInput } from '../workflows/definitions';
 import type { InventorySyncInput } from '../workflows/inventory-sync';
+import type { InventoryUrgentInput } from '../workflows/inventory-urgent';
 import { newWorkStatus } from '../activities/flxpoint/dialect';
 import type { SchedulesConfig, SourceSettings } from './config';
 import {
   inventorySyncScheduleId,
+  inventoryUrgentWorkflowId,
   inventorySyncWorkflowIdPrefix,
   pollScheduleId,
   pollWorkflowIdPrefix,
@@ -207,6 +209,23 @@ export async function ensureInventorySchedules(
       scheduleId: inventorySyncScheduleId(source.key),
       result: await ensureSchedule(client, inventoryScheduleOptions(source, settings)),
       everyMs: source.inventoryInterval,
+    });
+    // The source's urgent-push workflow (intake POST /inventory, CLI `inventory push`): started once, kept.
+    const urgent: InventoryUrgentInput = {
+      sourceKey: source.key,
+      sourceId: source.sourceId,
+      flxpointActivityTimeoutMs: settings.fr.flxpointActivityTimeoutMs,
+    };
+    await client.workflow.start('inventoryUrgentWorkflow', {
+      workflowId: inventoryUrgentWorkflowId(source.sourceId),
+      taskQueue: settings.taskQueue,
+      args: [urgent],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [
+        { key: SOURCE_KEY, value: source.key },
+        { key: SOURCE_ID, value: String(source.sourceId) },
+      ],
+      staticSummary: `Urgent inventory pushes of source ${source.key} (${source.sourceId})`,
     });
   }
   return results;

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { z } from 'zod';
 import { frWorkflowId } from '../common/ids';
+import { sendUrgentStock, UrgentStockRequestSchema, type UrgentStockRequest } from './urgent-stock';
 import type { IntakeToken } from '../common/config';
 import { deliverShipment, IntakeError, isUnavailable, RETRY_AFTER_SECONDS, retryLater } from './deliver';
 import { FR_GATE_DEFAULTS, FrBusyError, FrGate, type FrGateOptions } from './fr-gate';
@@ -50,9 +51,10 @@ export async function intakeApp(app: FastifyInstance, opts: IntakeAppOptions): P
   // Only JSON is parsed; anything else is 415 (fastify's answer to a type without a parser).
   app.removeContentTypeParser('text/plain');
   // Route schemas are zod schemas; a failure becomes the 400 that names every bad field.
-  app.setValidatorCompiler<z.ZodType>(({ schema }) => (data) => {
+  app.setValidatorCompiler<z.ZodType>(({ schema, url }) => (data) => {
     const parsed = schema.safeParse(data);
-    return parsed.success ? { value: parsed.data } : { error: invalidShipment(parsed.error) };
+    if (parsed.success) return { value: parsed.data };
+    return { error: url === '/inventory' ? invalidStock(parsed.error) : invalidShipment(parsed.error) };
   });
 
   // One line per answered request, with the FR workflow it was about; never headers (tokens).
@@ -113,7 +115,37 @@ export async function intakeApp(app: FastifyInstance, opts: IntakeAppOptions): P
   );
   methodNotAllowed(app, '/shipments', ['POST']);
 
-  const notFound = () => new IntakeError(404, 'not found: POST /shipments or GET /healthz');
+  // Urgent stock changes (issue 11): signalled to the source's inventory-urgent workflow, in Flxpoint within
+  // seconds. Same tokens, same source restrictions as shipments.
+  app.post<{ Body: UrgentStockRequest }>(
+    '/inventory',
+    {
+      bodyLimit: MAX_BODY_BYTES,
+      schema: { body: UrgentStockRequestSchema },
+      onRequest: async (request) => {
+        callers.set(request, authorize(request.headers.authorization, tokens));
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      if (allowedSources && !allowedSources.has(body.sourceId)) {
+        throw new IntakeError(403, `source ${body.sourceId} is not served by this intake`);
+      }
+      const own = tokens[callers.get(request)!]!.sources;
+      if (own && !own.has(body.sourceId)) {
+        throw new IntakeError(
+          403,
+          `this token may post for source(s) ${[...own].join(', ')} only, not source ${body.sourceId}`,
+        );
+      }
+      const result = await sendUrgentStock(opts.client, body);
+      outcomes.set(request, { workflowId: result.workflowId });
+      return reply.code(202).send(result);
+    },
+  );
+  methodNotAllowed(app, '/inventory', ['POST']);
+
+  const notFound = () => new IntakeError(404, 'not found: POST /shipments, POST /inventory or GET /healthz');
   // Thrown from onRequest, so the body of a request to nowhere is neither read nor parsed.
   app.setNotFoundHandler(async () => {
     throw notFound();
@@ -165,6 +197,16 @@ function invalidShipment(error: z.ZodError): IntakeError {
   return new IntakeError(
     400,
     `invalid shipment: ${issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ')}`,
+    { issues },
+  );
+}
+
+function invalidStock(error: z.ZodError): IntakeError {
+  const issues = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  return new IntakeError(
+    400,
+    `invalid stock change: ${issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ')}; ` +
+      'send {"sourceId": 1001, "items": [{"sku": "A-1", "quantity": 0}]}',
     { issues },
   );
 }

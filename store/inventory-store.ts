@@ -54,6 +54,8 @@ export interface InventoryStore {
     looked: readonly string[],
     found: readonly { sku: string; variantId: number }[],
   ): Promise<void>;
+  /** Caches variant ids learned outside a run (urgent pushes). */
+  cacheVariantIds(sourceId: number, found: readonly { sku: string; variantId: number }[]): Promise<void>;
   /** Numbers the pending rows with a variant id into batches of `size` (once; again = same answer). */
   planBatches(runKey: string, size: number): Promise<number>;
   batchRows(runKey: string, sourceId: number, batch: number): Promise<StagedBatchRow[]>;
@@ -196,6 +198,17 @@ export function createInventoryStore(db: SqlDatabase): InventoryStore {
           [runKey, json(looked)],
         );
       });
+    },
+
+    async cacheVariantIds(sourceId, found) {
+      assertId('sourceId', sourceId);
+      if (found.length === 0) return;
+      await db.query(
+        `INSERT INTO inventory_skus (source_id, sku, variant_id)
+         SELECT $1, x.sku, x.variant_id FROM jsonb_to_recordset($2::jsonb) AS x(sku text, variant_id bigint)
+         ON CONFLICT (source_id, sku) DO UPDATE SET variant_id = EXCLUDED.variant_id`,
+        [sourceId, json(found.map((f) => ({ sku: f.sku, variant_id: f.variantId })))],
+      );
     },
 
     async planBatches(runKey, size) {

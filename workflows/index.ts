@@ -2,3 +2,4 @@
 export { pollFulfillmentRequestsWorkflow } from './poll-fulfillment-requests';
 export { processFulfillmentRequestWorkflow } from './process-fulfillment-request';
 export { inventorySyncWorkflow } from './inventory-sync';
+export { inventoryUrgentWorkflow } from './inventory-urgent';

@@ -5,7 +5,7 @@ import { itemErrorText } from '../flxpoint/inventory-schemas';
 import type { FlxpointActivityMetrics } from '../flxpoint-activities';
 import type { RequestPacer } from '../request-pacer';
 import type { InventoryStore, StagedRow } from '../../store/inventory-store';
-import type { RowProblem, StockSource } from '../../stock-sources/types';
+import type { RowProblem, StockRow, StockSource } from '../../stock-sources/types';
 import { confirmedState, type DisappearedPolicy, disappearedRow, stockChanged } from './delta';
 import { buildVariantUpdate, MAX_VARIANTS_PER_PUT } from './variant-update';
 
@@ -285,6 +285,99 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
           { sourceKey, batch: input.batch, failures: failures.slice(0, SAMPLE_SIZE) },
         );
       }
+      count('pushed', confirmed.length);
+      count('failed', failures.length);
+      return {
+        requests: 1,
+        confirmed: confirmed.length,
+        failed: failures.length,
+        failures: failures.slice(0, SAMPLE_SIZE),
+      };
+    },
+
+    /**
+     * Urgent pushes: the variant ids of a few SKUs, from the store, and for those it has none of, one
+     * `GET /inventory/variants?skus=` (found ids are cached). `unknown`: SKUs Flxpoint does not have.
+     */
+    async resolveUrgentVariantIds(input: {
+      skus: string[];
+    }): Promise<{ ids: Record<string, number>; unknown: string[]; requests: number }> {
+      const states = await store.statesOf(sourceId, input.skus);
+      const ids: Record<string, number> = {};
+      for (const [sku, st] of states) if (st.variantId !== null) ids[sku] = st.variantId;
+      const missing = input.skus.filter((s) => ids[s] === undefined).slice(0, DISCOVERY_PAGE_SIZE);
+      if (missing.length === 0) return { ids, unknown: [], requests: 0 };
+      let res;
+      try {
+        res = await call('inventory-list', () =>
+          deps.client.listInventoryVariants({ page: 1, pageSize: DISCOVERY_PAGE_SIZE, skus: missing }),
+        );
+      } catch (err) {
+        throw toApplicationFailure(err);
+      }
+      const wanted = new Set(missing);
+      const found = res.items
+        .filter((v) => wanted.has(v.sku) && (v.sourceId == null || v.sourceId === sourceId))
+        .map((v) => ({ sku: v.sku, variantId: v.id }));
+      await store.cacheVariantIds(sourceId, found);
+      for (const f of found) ids[f.sku] = f.variantId;
+      const unknown = missing.filter((s) => ids[s] === undefined);
+      if (unknown.length > 0) {
+        log.warn(`urgent push: Flxpoint does not know ${unknown.length} SKU(s) of source ${sourceKey}`, {
+          sourceKey,
+          skus: unknown,
+        });
+      }
+      count('unknown', unknown.length);
+      return { ids, unknown, requests: 1 };
+    },
+
+    /**
+     * Urgent pushes: one PUT of up to 50 rows; confirmed rows become the SKUs' confirmed state (so the next
+     * scheduled sync compares with them), failed ones are returned. A retry sends the same absolute values.
+     */
+    async pushUrgentVariants(input: {
+      rows: { row: StockRow; inventoryVariantId: number }[];
+    }): Promise<PushResult> {
+      const update = buildVariantUpdate(input.rows);
+      let results;
+      try {
+        results = (
+          await call('inventory-update', () => deps.client.updateInventoryVariants(update.query, update.body))
+        ).results;
+      } catch (err) {
+        throw toApplicationFailure(err);
+      }
+      const errorOf = new Map<string, string | null>();
+      for (const r of input.rows)
+        errorOf.set(r.row.sku, results === null ? null : 'no result for this variant');
+      const bySku = new Map(input.rows.map((r) => [r.row.sku, r]));
+      const byId = new Map(input.rows.map((r) => [r.inventoryVariantId, r]));
+      for (const res of results ?? []) {
+        const id = res.inventoryVariantId ?? res.id;
+        const r = (id != null ? byId.get(id) : undefined) ?? (res.sku ? bySku.get(res.sku) : undefined);
+        if (r) errorOf.set(r.row.sku, res.success ? null : itemErrorText(res.errors));
+      }
+      const states = await store.statesOf(
+        sourceId,
+        input.rows.map((r) => r.row.sku),
+      );
+      const confirmed = input.rows
+        .filter((r) => errorOf.get(r.row.sku) === null)
+        .map((r) => ({
+          sku: r.row.sku,
+          variantId: r.inventoryVariantId,
+          pushed: confirmedState(r.row, states.get(r.row.sku)?.pushed ?? undefined),
+        }));
+      const failures = input.rows
+        .filter((r) => errorOf.get(r.row.sku) !== null)
+        .map((r) => ({ sku: r.row.sku, error: errorOf.get(r.row.sku)! }));
+      // No staged rows under this key: only the per-SKU state changes.
+      await store.settleBatch(`urgent:${sourceId}`, sourceId, {
+        confirmed,
+        failed: failures,
+        staleIds: failures.map((f) => f.sku),
+      });
       count('pushed', confirmed.length);
       count('failed', failures.length);
       return {

@@ -1,10 +1,13 @@
 import { type Command } from 'commander';
 import { ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
-import { inventorySyncScheduleId } from '../../common/ids';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { inventorySyncScheduleId, inventoryUrgentWorkflowId } from '../../common/ids';
+import { parseStockRow } from '../../stock-sources/row-schema';
+import type { StockRow } from '../../stock-sources/types';
 import type { InventorySyncSummary } from '../../workflows/inventory-sync';
 import { action, type CliContext } from './context';
 import { sourceKey } from './args';
-import { CliError } from './errors';
+import { CliError, usageError } from './errors';
 import { fields } from './output';
 
 // `inventory status|sync-now <key>`: the inventory sync of one source (schedule `inventory-sync:<key>`,
@@ -111,6 +114,51 @@ export function inventoryCommand(program: Command): void {
             r.alreadyRunning.length > 0
               ? `a sync is already running (${r.alreadyRunning.join(', ')}): the trigger is skipped (overlap SKIP)`
               : `schedule ${r.scheduleId} triggered: a sync starts now`,
+        );
+      }),
+    );
+
+  inventory
+    .command('push')
+    .argument('<sourceId>', 'Flxpoint source id')
+    .argument('<changes...>', 'SKU=quantity, e.g. A-1=0 B-7=12')
+    .description(
+      'push these stock changes now (batched with other urgent changes, in Flxpoint within seconds)',
+    )
+    .action(
+      action(async (ctx, sourceIdArg: string, changes: string[]) => {
+        const sourceId = Number(sourceIdArg);
+        if (!Number.isSafeInteger(sourceId) || sourceId <= 0)
+          throw usageError(`sourceId must be a positive integer, got "${sourceIdArg}"`);
+        const rows: StockRow[] = [];
+        const problems: string[] = [];
+        for (const change of changes) {
+          const eq = change.lastIndexOf('=');
+          if (eq <= 0) {
+            problems.push(`"${change}": write SKU=quantity`);
+            continue;
+          }
+          const parsed = parseStockRow({ sku: change.slice(0, eq), quantity: change.slice(eq + 1) }, change);
+          if ('row' in parsed) rows.push(parsed.row);
+          else problems.push(`"${change}": ${parsed.problem.problem}`);
+        }
+        if (problems.length > 0) throw usageError(`bad change(s): ${problems.join('; ')}`);
+        const { client } = await ctx.temporal();
+        const workflowId = inventoryUrgentWorkflowId(sourceId);
+        try {
+          await client.workflow.getHandle(workflowId).signal('urgentStock', { rows });
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) {
+            throw new CliError(
+              `${workflowId} not found: source ${sourceId} has no inventory sync set up ` +
+                '(INVENTORY_STOCK_SOURCE_<KEY> and `schedules create`); see docs/operations.md "Inventory sync"',
+            );
+          }
+          throw err;
+        }
+        ctx.out.result(
+          { workflowId, accepted: rows.length, skus: rows.map((r) => r.sku) },
+          (r) => `${r.accepted} change(s) sent to ${r.workflowId}: in Flxpoint within seconds`,
         );
       }),
     );

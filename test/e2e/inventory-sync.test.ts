@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../common/config';
-import { inventorySyncScheduleId } from '../../common/ids';
+import { inventorySyncScheduleId, inventoryUrgentWorkflowId } from '../../common/ids';
+import { buildIntakeServer } from '../../intake/server';
 import { ensureInventorySchedules } from '../../common/poll-schedule';
 import type { InventorySyncInput, InventorySyncSummary } from '../../workflows/inventory-sync';
 import { eventually, startPipeline, type Pipeline } from '../helpers/pipeline';
@@ -224,6 +225,91 @@ describe('inventory sync schedule', () => {
       expect(missing.stderr).toMatch(/no inventory sync\. Set INVENTORY_STOCK_SOURCE_NOSTOCK/);
     } finally {
       await handle.delete().catch(() => undefined);
+    }
+  }, 120_000);
+});
+
+describe('urgent stock changes (intake POST /inventory, CLI inventory push)', () => {
+  it('reach Flxpoint within seconds, batched together, with the intake auth; bad input named', async () => {
+    const config = loadConfig('schedules', {
+      TEMPORAL_ADDRESS: t.address,
+      TEMPORAL_TASK_QUEUE: p.config.temporal.taskQueue,
+      FLXPOINT_SOURCES: `${p.sourceKey}:${p.sourceId}`,
+      [`INVENTORY_STOCK_SOURCE_${p.sourceKey.toUpperCase()}`]: `file:${file}`,
+    });
+    // The setup path starts the source's urgent workflow (once: a second setup keeps it).
+    await ensureInventorySchedules(t.client, config);
+    await ensureInventorySchedules(t.client, config);
+    const urgent = t.client.workflow.getHandle(inventoryUrgentWorkflowId(p.sourceId));
+    const TOKEN = 'urgent-intake-token-0123456789';
+    const OTHER = 'other-source-token-0123456789';
+    const intake = await buildIntakeServer({
+      client: t.client,
+      authTokens: [TOKEN, { token: OTHER, sourceIds: [1] }],
+    });
+    try {
+      const post = (body: unknown, token = TOKEN) =>
+        intake.inject({
+          method: 'POST',
+          url: '/inventory',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          payload: JSON.stringify(body),
+        });
+      expect(
+        (await post({ sourceId: p.sourceId, items: [{ sku: sku(20), quantity: 0 }] }, 'nope')).statusCode,
+      ).toBe(401);
+      const forbidden = await post({ sourceId: p.sourceId, items: [{ sku: sku(20), quantity: 0 }] }, OTHER);
+      expect(forbidden.statusCode).toBe(403);
+      const bad = await post({
+        sourceId: p.sourceId,
+        items: [{ sku: sku(20), quantity: -1 }, { quantity: 2 }],
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json<{ error: string }>().error).toMatch(/items\.0\.quantity: .*≥ 0.*items\.1\.sku/);
+      const noSync = await post({ sourceId: 424242, items: [{ sku: 'A', quantity: 1 }] });
+      expect(noSync.statusCode).toBe(404);
+      expect(noSync.json<{ error: string }>().error).toMatch(/INVENTORY_STOCK_SOURCE_<KEY>/);
+
+      const putsBefore = p.counters().requestsByEndpoint[PUT] ?? 0;
+      const started = Date.now();
+      const a = await post({
+        sourceId: p.sourceId,
+        items: [
+          { sku: sku(20), quantity: 0 },
+          { sku: 'NOPE-9', quantity: 1 },
+        ],
+      });
+      const b = await post({ sourceId: p.sourceId, items: [{ sku: sku(21), quantity: 0, cost: 9.25 }] });
+      expect(a.statusCode).toBe(202);
+      expect(a.json()).toMatchObject({ accepted: 2, workflowId: inventoryUrgentWorkflowId(p.sourceId) });
+      expect(b.statusCode).toBe(202);
+      await eventually(
+        'both urgent changes in Flxpoint',
+        () => quantityOf(sku(20)) === 0 && quantityOf(sku(21)) === 0,
+        20_000,
+      );
+      const seconds = (Date.now() - started) / 1000;
+      expect(seconds).toBeLessThan(10);
+      // Arrived together, pushed together: one PUT.
+      expect((p.counters().requestsByEndpoint[PUT] ?? 0) - putsBefore).toBe(1);
+      expect(p.sim.state.inventory.bySku(p.sourceId, sku(21))!.cost).toBe(9.25);
+      const st = await urgent.query<{ pushed: number; unknown: number; lastUnknown: string[] }>(
+        'urgentStatus',
+      );
+      expect(st).toMatchObject({ pushed: 2, unknown: 1, lastUnknown: ['NOPE-9'] });
+
+      // The CLI, as an operator runs it.
+      const env = { PATH: process.env.PATH ?? '', TEMPORAL_ADDRESS: t.address };
+      const res = await cli(env, 'inventory', 'push', String(p.sourceId), `${sku(22)}=0`, '--json');
+      expect(res.code, res.stderr).toBe(0);
+      expect(JSON.parse(res.stdout)).toMatchObject({ accepted: 1, skus: [sku(22)] });
+      await eventually('the CLI change in Flxpoint', () => quantityOf(sku(22)) === 0, 20_000);
+      const badCli = await cli(env, 'inventory', 'push', String(p.sourceId), `${sku(22)}=-3`, 'x');
+      expect(badCli.code).toBe(2);
+      expect(badCli.stderr).toMatch(/must be ≥ 0.*"x": write SKU=quantity/);
+    } finally {
+      await intake.close();
+      await urgent.terminate('test over').catch(() => undefined);
     }
   }, 120_000);
 });

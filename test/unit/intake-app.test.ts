@@ -138,7 +138,7 @@ describe('intake app (inject)', () => {
     const junk = { headers: { 'content-type': 'text/plain' }, payload: 'x'.repeat(2_000_000) };
     const unknown = await app.inject({ method: 'POST', url: '/shipment', ...junk });
     expect(unknown.statusCode).toBe(404);
-    expect(unknown.json()).toEqual({ error: 'not found: POST /shipments or GET /healthz' });
+    expect(unknown.json()).toEqual({ error: 'not found: POST /shipments, POST /inventory or GET /healthz' });
     for (const method of ['GET', 'PUT', 'DELETE'] as const) {
       const r = await app.inject({ method, url: '/shipments', ...(method === 'PUT' ? junk : {}) });
       expect(r.statusCode).toBe(405);

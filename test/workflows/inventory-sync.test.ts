@@ -22,7 +22,7 @@ afterAll(async () => {
 function stubs(opts: { batches: number; lookups: number; failBatch?: number }) {
   const calls: string[] = [];
   let lookupsLeft = opts.lookups;
-  const acts: InventorySyncActivities = {
+  const acts: Omit<InventorySyncActivities, 'resolveUrgentVariantIds' | 'pushUrgentVariants'> = {
     async stageInventoryDelta() {
       calls.push('stage');
       return {
