@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -260,13 +260,21 @@ export async function startWorker(o: {
     WORKER_HEALTH_PORT: String(healthPort),
     WORKER_HTTP_HOST: '127.0.0.1',
     WORKER_METRICS_PORT: '0',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     WORKFLOW_BUNDLE_PATH: await workflowBundle(),
     ...o.env,
   };
   for (const s of o.sources) env[`FLXPOINT_TOKEN_${s.key.toUpperCase().replace(/-/g, '_')}`] = s.token;
   const config = loadConfig(env);
-  const proc = spawnProc(process.execPath, tsx('worker/main.ts'), env);
+  // BENCH_WORKER_LOG=<file>: keep the workers' log lines (LOG_LEVEL from the environment) to see why a
+  // figure is what it is.
+  const logFile = process.env.BENCH_WORKER_LOG;
+  const proc = spawnProc(
+    process.execPath,
+    tsx('worker/main.ts'),
+    env,
+    logFile ? (l) => appendFileSync(logFile, `${l}\n`) : undefined,
+  );
   const deadline = Date.now() + 180_000;
   for (;;) {
     if (proc.child.exitCode !== null) throw new Error(`worker exited:\n${proc.stderr()}`);
