@@ -17,8 +17,12 @@ import { buildVariantUpdate, MAX_VARIANTS_PER_PUT } from './variant-update';
 
 /** Rows read from the stock source per page (and looked up in the store per query). */
 const READ_PAGE_SIZE = 1000;
-/** SKUs asked per `GET /inventory/variants?skus=` (at most the page size). */
-const DISCOVERY_PAGE_SIZE = 50;
+/**
+ * SKUs asked per `GET /inventory/variants?skus=` (the reference allows as many as the page size; 100 is the
+ * page size public clients use). Measured: a first push of 100,000 SKUs at 50 per lookup spent 2,000 lookups
+ * beside its 2,000 PUTs; 100 halves that.
+ */
+const DISCOVERY_PAGE_SIZE = 100;
 /** What a summary carries of bad rows and unknown SKUs: enough to act on, never the catalog. */
 export const SAMPLE_SIZE = 20;
 /** Staged rows of a run that never finished are dropped after this. */
@@ -168,7 +172,7 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
     },
 
     /**
-     * Learns the variant ids of up to 50 staged SKUs Flxpoint has not given us yet: one
+     * Learns the variant ids of up to 100 staged SKUs Flxpoint has not given us yet: one
      * `GET /inventory/variants?skus=`. Found ids are cached per SKU (never asked again); SKUs Flxpoint does
      * not return are unknown to it, reported and left out of this run.
      */

@@ -95,8 +95,8 @@ describe('inventory sync (delta push) against the simulator', () => {
     expect(summary.problems.map((x) => x.where)).toEqual(['line 304', 'line 305']);
     expect(summary.problems[1]!.problem).toMatch(/quantity/);
     expect(puts).toBe(N / 50);
-    // Discovery: one GET per 50 SKUs without an id (302 → 7).
-    expect(gets).toBe(Math.ceil((N + 2) / 50));
+    // Discovery: one GET per 100 SKUs without an id (302 → 4).
+    expect(gets).toBe(Math.ceil((N + 2) / 100));
     expect(summary.requests).toBe(puts + gets);
     for (const i of [1, 2, 150, N]) expect(quantityOf(sku(i))).toBe((i % 7) + 1);
     expect(p.sim.state.inventory.bySku(p.sourceId, sku(10))!.cost).toBe((10 % 13) + 0.5);
@@ -144,7 +144,7 @@ describe('inventory sync (delta push) against the simulator', () => {
     // Exactly the failed ones, their ids learned again (a failed item may have a stale id).
     expect(second.summary).toMatchObject({ changed: first.summary.failed, pushed: first.summary.failed });
     expect(second.puts).toBe(Math.ceil(first.summary.failed / 50));
-    expect(second.gets).toBe(Math.ceil(first.summary.failed / 50));
+    expect(second.gets).toBe(Math.ceil(first.summary.failed / 100));
     for (const s of failedSkus) expect(quantityOf(s)).toBe(200 + Number(s.slice(4)));
 
     const third = await sync();
