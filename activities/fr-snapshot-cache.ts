@@ -1,3 +1,4 @@
+import { metricMeter } from '@temporalio/activity';
 import type { FulfillmentRequestSnapshot } from '../common/domain';
 import { checkSnapshotSize } from './fr-payload-size';
 
@@ -70,6 +71,15 @@ export function createFrSnapshotActivities(cache: FrSnapshotCache) {
       frId: number;
     }): Promise<FulfillmentRequestSnapshot | null> {
       const fr = cache.take(input.sourceId, input.frId);
+      // Hits save one GET each; a steady miss rate means the list and the FR workflows run on different
+      // replicas, or the entries expire before the workflows read them (docs/operations.md).
+      metricMeter
+        .createCounter(
+          'flxpoint_listed_fr_cache',
+          'reads',
+          'First reads of an FR served from the list (hit) or not (miss)',
+        )
+        .add(1, { result: fr ? 'hit' : 'miss' });
       // Too large to return through Temporal: refused here as the GET would refuse it (no request spent).
       if (fr) checkSnapshotSize(fr);
       return fr;

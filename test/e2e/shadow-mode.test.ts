@@ -228,6 +228,9 @@ describe('shadow mode', () => {
         return m && Number(m[1]) >= 2 ? text : undefined;
       });
       expect(metrics).toMatch(/flxpoint_shadow_writes[^{\s]*\{[^}]*source="shadowproc"/);
+      // Both FRs' first reads came from the list (no GET), and the exporter says so.
+      const hits = /flxpoint_listed_fr_cache[^{\s]*\{[^}]*result="hit"[^}]*\} (\d+)/.exec(metrics);
+      expect(Number(hits?.[1])).toBeGreaterThanOrEqual(2);
       expect(worker.stdout()).toContain('FLXPOINT_MODE=shadow: FRs are polled');
       expect(worker.stdout()).toMatch(/"mode":"shadow"/);
       const c = sim.state.snapshotCounters();
