@@ -42,7 +42,16 @@ export function createWorkerMetrics(): FlxpointActivityMetrics & {
     'variants',
     'Inventory variants per sync result: pushed, unchanged, failed, unknown (SKU Flxpoint does not know), bad_row, disappeared',
   );
+  const lastSync = meter.createGauge(
+    'flxpoint_inventory_last_sync',
+    'int',
+    's',
+    'Unix time at which the last inventory sync of the source finished (time() - this = its age)',
+  );
   return {
+    inventorySyncFinished(sourceKey, unixSeconds) {
+      lastSync.set(unixSeconds, { source: sourceKey });
+    },
     inventory(result, n, sourceKey) {
       inventory.add(n, { result, source: sourceKey });
     },

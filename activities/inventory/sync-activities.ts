@@ -33,6 +33,8 @@ export type InventoryCount = 'pushed' | 'unchanged' | 'failed' | 'unknown' | 'ba
 export interface InventoryMetrics {
   /** Variants by what happened to them in a sync (flxpoint_inventory_variants{result,source}). */
   inventory?(result: InventoryCount, n: number, sourceKey: string): void;
+  /** A scheduled sync finished (flxpoint_inventory_last_sync{source}, unix seconds): alert on its age. */
+  inventorySyncFinished?(sourceKey: string, unixSeconds: number): void;
 }
 
 export interface InventorySyncDeps {
@@ -396,6 +398,7 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
     async finishInventorySync(input: { runKey: string }): Promise<FinishResult> {
       const { counts, unknown } = await store.runCounts(input.runKey, SAMPLE_SIZE);
       await store.clearRun(input.runKey);
+      deps.metrics?.inventorySyncFinished?.(sourceKey, Math.floor(Date.now() / 1000));
       return { counts, unknownSample: unknown };
     },
   };

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import type { InventorySyncInput, InventorySyncSummary } from '../../workflows/inventory-sync';
 import { eventually, WORKFLOWS_PATH } from '../helpers/pipeline';
+import { freePort } from '../helpers/ports';
 import { connectTemporal, uniqueTaskQueue, workflowBundle, type TestTemporal } from '../helpers/temporal';
 import { killAllWorkerProcesses, spawnWorkerProcess } from '../helpers/worker-process';
 
@@ -57,6 +58,7 @@ describe('inventory sync: worker SIGKILLed mid-push', () => {
     const bundleFile = join(dir, 'bundle.js');
     writeFileSync(bundleFile, (await workflowBundle(WORKFLOWS_PATH)).code);
     const taskQueue = uniqueTaskQueue('inventory-crash');
+    const metricsPort = await freePort();
     const worker = spawnWorkerProcess({
       entry: join(__dirname, '../../worker/main.ts'),
       ready: /"msg":"worker started"/,
@@ -72,7 +74,7 @@ describe('inventory sync: worker SIGKILLed mid-push', () => {
         STORE_URL: `embedded:${join(dir, 'store')}`,
         WORKFLOW_BUNDLE_PATH: bundleFile,
         WORKER_HEALTH_PORT: '0',
-        WORKER_METRICS_PORT: '0',
+        WORKER_METRICS_PORT: String(metricsPort),
         WORKER_SHUTDOWN_GRACE: '1s',
         LOG_FORMAT: 'json',
       },
@@ -122,6 +124,15 @@ describe('inventory sync: worker SIGKILLed mid-push', () => {
       args: [input],
     })) as InventorySyncSummary;
     expect(again).toMatchObject({ changed: 0, pushed: 0, requests: 0, unchanged: N });
+    // The operator's view: variants by result and the time of the last finished sync, on /metrics.
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const unchanged =
+      /flxpoint_inventory_variants[^{\s]*\{[^}]*result="unchanged"[^}]*source="crash"[^}]*\} (\d+)/.exec(
+        metrics,
+      );
+    expect(Number(unchanged?.[1])).toBe(N);
+    const last = /flxpoint_inventory_last_sync[^{\s]*\{[^}]*source="crash"[^}]*\} (\d+)/.exec(metrics);
+    expect(Math.abs(Number(last?.[1]) - Date.now() / 1000)).toBeLessThan(120);
     await worker.stop();
   }, 240_000);
 });
