@@ -178,6 +178,13 @@ export async function startDevServer(): Promise<DevServer> {
   // BENCH_TEMPORAL_DB=memory: in-memory SQLite, to tell the dev server's file persistence apart from the rest.
   if (process.env.BENCH_TEMPORAL_DB !== 'memory') args.push('--db-filename', join(dir, 't.sqlite'));
   args.push('--log-level', 'error');
+  // BENCH_TEMPORAL_PARTITIONS=1: task queues of one partition, as deploy/temporal/dynamicconfig.yaml sets for
+  // a cluster (the dev server's default is 4, and a queue's rate limit is applied per partition).
+  const partitions = process.env.BENCH_TEMPORAL_PARTITIONS;
+  if (partitions) {
+    for (const k of ['matching.numTaskqueueReadPartitions', 'matching.numTaskqueueWritePartitions'])
+      args.push('--dynamic-config-value', `${k}=${Number(partitions)}`);
+  }
   for (const a of attrs) args.push('--search-attribute', a);
   const proc = spawnProc(cli, args);
   const address = `127.0.0.1:${port}`;
