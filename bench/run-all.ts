@@ -12,6 +12,7 @@ const BENCHES = [
   'latency.ts',
   'scale.ts',
   'worker-rss.ts',
+  'inventory.ts',
 ];
 const only = process.argv.slice(2);
 let failed = 0;
