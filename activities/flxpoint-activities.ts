@@ -4,7 +4,7 @@ import type { FulfillmentRequestSnapshot, ShipmentRecord } from '../common/domai
 import { flxpointFailureType } from '../common/failure-types';
 import type { FlxpointClient } from './flxpoint/client';
 import type { RequestPacer } from './request-pacer';
-import { FlxpointError, toApplicationFailure } from './flxpoint/errors';
+import { FlxpointError, FR_CALL_BACKOFF, LIST_CALL_BACKOFF, toApplicationFailure } from './flxpoint/errors';
 import type { AdjustRequest } from './flxpoint/schemas';
 import { toSnapshot } from './flxpoint/schemas';
 import { checkSnapshotSize } from './fr-payload-size';
@@ -68,7 +68,8 @@ export function createFlxpointActivities(
     } catch (err) {
       const kind = err instanceof FlxpointError ? err.kind : 'unexpected';
       opts.metrics?.request({ endpoint, ok: false, kind, seconds: (performance.now() - started) / 1000 });
-      throw toApplicationFailure(err);
+      const backoff = endpoint === 'list' ? LIST_CALL_BACKOFF : FR_CALL_BACKOFF;
+      throw toApplicationFailure(err, { attempt: currentAttempt(), backoff });
     }
   }
 

@@ -7,7 +7,9 @@ import type { FrWorkflowSettings } from './definitions';
 // Activity options in one place. Flxpoint calls go to the source's own task queue, where the worker's
 // maxTaskQueueActivitiesPerSecond spends the token's 2 req/s budget; every attempt is one HTTP request.
 // 4xx answers come back as non-retryable ApplicationFailures (activities/flxpoint/errors.ts), 429s carry
-// their Retry-After as nextRetryDelay; everything else retries with backoff until an operator steps in.
+// their Retry-After as nextRetryDelay; everything else retries with backoff until an operator steps in. The
+// activities jitter that backoff themselves (nextRetryDelay, activities/flxpoint/errors.ts retryDelayMs): keep
+// the policies here and FR_CALL_BACKOFF / LIST_CALL_BACKOFF there the same.
 
 export function flxpointActivities(sourceKey: string, settings?: FrWorkflowSettings) {
   return proxyActivities<FlxpointActivities>({

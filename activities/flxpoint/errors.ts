@@ -195,8 +195,13 @@ export function classifyResponse(input: ClassifyInput): FlxpointError {
  * Anything else becomes a retryable `Flxpoint.unexpected` failure that keeps its message, so a bug shows up
  * in the history instead of being swallowed.
  */
-export function toApplicationFailure(err: unknown): ApplicationFailure {
+export function toApplicationFailure(
+  err: unknown,
+  retry?: { attempt: number; backoff: RetryBackoff; random?: () => number },
+): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
+  // Retried after a jittered delay when the attempt is known (see retryDelayMs).
+  const jitter = retry ? { nextRetryDelay: retryDelayMs(retry.attempt, retry.backoff, retry.random) } : {};
   if (err instanceof FlxpointError) {
     return ApplicationFailure.create({
       type: flxpointFailureType(err.kind),
@@ -205,7 +210,9 @@ export function toApplicationFailure(err: unknown): ApplicationFailure {
       details: [{ kind: err.kind, status: err.status, method: err.method, path: err.path }],
       ...(err.kind === 'rate_limited' && err.retryAfterMs !== undefined
         ? { nextRetryDelay: err.retryAfterMs }
-        : {}),
+        : err.retryable
+          ? jitter
+          : {}),
     });
   }
   const message = err instanceof Error ? err.message : String(err);
@@ -213,6 +220,32 @@ export function toApplicationFailure(err: unknown): ApplicationFailure {
     type: flxpointFailureType('unexpected'),
     message: `Unexpected error around a Flxpoint call: ${message}`,
     nonRetryable: false,
+    ...jitter,
     ...(err instanceof Error ? { cause: err } : {}),
   });
+}
+
+/** An activity's retry policy as workflows/activity-proxies.ts sets it: first delay, doubling, cap. */
+export interface RetryBackoff {
+  initialMs: number;
+  maxMs: number;
+}
+/** FR calls: 2 s doubling to 2 minutes. */
+export const FR_CALL_BACKOFF: RetryBackoff = { initialMs: 2_000, maxMs: 120_000 };
+/** The poller's list: 1 s doubling to 10 s (it gives up after a few attempts; the next poll starts fresh). */
+export const LIST_CALL_BACKOFF: RetryBackoff = { initialMs: 1_000, maxMs: 10_000 };
+
+/**
+ * The delay before retry `attempt + 1`: the activity's own policy with "equal jitter", half fixed and half
+ * random. Temporal's backoff has no jitter, so retries that met a periodic fault (a proxy that fails every
+ * few seconds, bursts of 503s) kept meeting it in step: on the cluster two FRs went 120 s without progress
+ * that way. Never longer than the policy's own delay.
+ */
+export function retryDelayMs(
+  attempt: number,
+  backoff: RetryBackoff,
+  random: () => number = Math.random,
+): number {
+  const full = Math.min(backoff.initialMs * 2 ** Math.max(0, attempt - 1), backoff.maxMs);
+  return Math.round(full / 2 + (full / 2) * random());
 }

@@ -5,6 +5,9 @@ import {
   classifyResponse,
   parseRetryAfter,
   toApplicationFailure,
+  retryDelayMs,
+  FR_CALL_BACKOFF,
+  LIST_CALL_BACKOFF,
 } from '../../activities/flxpoint/errors';
 
 // The error taxonomy on its own: status + body text → kind, retryability, Retry-After, ApplicationFailure.
@@ -88,6 +91,28 @@ describe('toApplicationFailure', () => {
     const net = toApplicationFailure(new FlxpointError({ kind: 'network', method: 'GET', path: '/x' }));
     expect(net.nonRetryable).toBe(false);
     expect(net.type).toBe('Flxpoint.network');
+  });
+
+  it('jitters the retry of a transient failure within the policy (half fixed, half random), never a 4xx', () => {
+    const net = new FlxpointError({ kind: 'server_error', status: 503, method: 'GET', path: '/x' });
+    const delay = (attempt: number, r: number) =>
+      toApplicationFailure(net, { attempt, backoff: FR_CALL_BACKOFF, random: () => r }).nextRetryDelay;
+    expect([delay(1, 0), delay(1, 1), delay(3, 0.5), delay(20, 1)]).toEqual([1000, 2000, 6000, 120_000]);
+    // Two retries of the same attempt do not move in step.
+    const seen = new Set(Array.from({ length: 20 }, () => retryDelayMs(4, FR_CALL_BACKOFF)));
+    expect(seen.size).toBeGreaterThan(1);
+    for (const d of seen) {
+      expect(d).toBeGreaterThanOrEqual(8000);
+      expect(d).toBeLessThanOrEqual(16_000);
+    }
+    // The poller's list keeps its short policy.
+    expect(retryDelayMs(10, LIST_CALL_BACKOFF, () => 1)).toBe(10_000);
+    const refused = classifyResponse({ status: 409, ...at });
+    expect(
+      toApplicationFailure(refused, { attempt: 2, backoff: FR_CALL_BACKOFF }).nextRetryDelay,
+    ).toBeUndefined();
+    const limited = classifyResponse({ status: 429, retryAfter: '4', ...at });
+    expect(toApplicationFailure(limited, { attempt: 2, backoff: FR_CALL_BACKOFF }).nextRetryDelay).toBe(4000);
   });
 
   it('wraps unknown errors as retryable Flxpoint.unexpected and passes ApplicationFailures through', () => {
