@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
@@ -7,14 +8,15 @@ import { loadConfig, ConfigError, type AppConfig } from '../worker/config';
 import { createLogger, parseLogFormat } from '../common/logging';
 import { installRuntime } from '../worker/logging';
 import { startWorkerApp, type WorkerApp } from '../worker/app';
-import { pollScheduleId } from '../common/ids';
+import { inventorySyncScheduleId, pollScheduleId } from '../common/ids';
 import { FR_STEP, SOURCE_KEY } from '../common/search-attributes';
 import { addShipmentUpdate, statusQuery } from '../workflows/definitions';
 
 // `npm start`: the whole system on embedded defaults, on one machine, in one terminal:
 //   Temporal dev server (SQLite file, Web UI :8233) → Flxpoint simulator seeded with demo FRs (unless
 //   FLXPOINT_BASE_URL points at a real Flxpoint) → worker (embedded store) → one poll schedule per
-//   source, triggered once at start → a demo warehouse that ships what was acknowledged.
+//   source, triggered once at start → a demo warehouse that ships what was acknowledged → a demo catalog
+//   (a CSV the demo source's inventory sync reads) whose stock changes every few seconds.
 // Ctrl-C stops everything in reverse order; no process is left behind.
 
 const ROOT = join(__dirname, '..');
@@ -77,6 +79,65 @@ function startDemoWarehouse(config: AppConfig, everyMs: number): () => Promise<v
     abort.abort();
     await done.catch(() => {});
   };
+}
+
+/** Demo only: a small catalog (CSV stock source) and a timer that changes a few quantities now and then. */
+class DemoCatalog {
+  readonly skus: string[];
+  private readonly quantities = new Map<string, number>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    readonly file: string,
+    count: number,
+  ) {
+    this.skus = Array.from({ length: count }, (_, i) => `DEMO-${String(i + 1).padStart(6, '0')}`);
+    // Quantities of the last run, when there was one: the embedded store remembers what Flxpoint confirmed,
+    // so the (fresh) simulator starts from those values too, see seedSimulator.
+    const previous = new Map<string, number>();
+    if (existsSync(file)) {
+      for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+        const [sku, q] = line.split(',');
+        if (sku && q !== undefined && /^\d+$/.test(q)) previous.set(sku, Number(q));
+      }
+    }
+    for (const [i, sku] of this.skus.entries())
+      this.quantities.set(sku, previous.get(sku) ?? ((i * 7) % 40) + 1);
+    this.write();
+  }
+
+  /** The simulator (in this process) holds the catalog with the CSV's quantities, as after a sync. */
+  seedSimulator(sim: RunningSimulator, sourceId: number): void {
+    sim.state.seedInventory({ count: this.skus.length, sourceId, prefix: 'DEMO', quantity: 0 });
+    for (const sku of this.skus) {
+      const v = sim.state.inventory.bySku(sourceId, sku);
+      if (v) v.quantity = this.quantities.get(sku)!;
+    }
+  }
+
+  /** Every `everyMs`, three SKUs get a new quantity (now and then 0: a stock-out). */
+  start(everyMs: number): () => Promise<void> {
+    this.timer = setInterval(() => {
+      const changed: Record<string, number> = {};
+      for (let k = 0; k < 3; k++) {
+        const sku = this.skus[Math.floor(Math.random() * this.skus.length)]!;
+        changed[sku] = Math.random() < 0.15 ? 0 : Math.floor(Math.random() * 40) + 1;
+        this.quantities.set(sku, changed[sku]);
+      }
+      this.write();
+      log.info({ changed, file: this.file }, 'demo catalog: stock changed');
+    }, everyMs);
+    return async () => clearInterval(this.timer);
+  }
+
+  private write(): void {
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(
+      tmp,
+      `sku,quantity\n${this.skus.map((s) => `${s},${this.quantities.get(s)}`).join('\n')}\n`,
+    );
+    renameSync(tmp, this.file);
+  }
 }
 
 interface Task {
@@ -181,6 +242,17 @@ async function main(): Promise<void> {
     tasks.push({ name: 'simulator', phase: 2, stop: () => sim!.close() });
   }
 
+  // The demo source's catalog: a CSV in the data dir, read by its inventory sync every 30 s.
+  const demoKey = (env.FLXPOINT_SOURCES ?? 'demo:1001').split(',')[0]!.split(':')[0]!.trim();
+  const stockVar = `INVENTORY_STOCK_SOURCE_${demoKey.toUpperCase().replace(/-/g, '_')}`;
+  const skuCount = Number(env.DEMO_SKU_COUNT ?? 50);
+  let catalog: DemoCatalog | undefined;
+  if (demo && skuCount > 0 && !env[stockVar]) {
+    const dataDir = env.DEMO_DATA_DIR ?? join(ROOT, '.data');
+    mkdirSync(dataDir, { recursive: true });
+    catalog = new DemoCatalog(join(dataDir, 'demo-stock.csv'), skuCount);
+  }
+
   // 3. Worker with embedded defaults, schedules created/updated at start.
   let config: AppConfig;
   try {
@@ -192,6 +264,12 @@ async function main(): Promise<void> {
             FLXPOINT_BASE_URL: sim!.url,
             FLXPOINT_SOURCES: env.FLXPOINT_SOURCES ?? 'demo:1001',
             FLXPOINT_TOKEN_DEMO: env.FLXPOINT_TOKEN_DEMO ?? 'dev-token',
+          }
+        : {}),
+      ...(catalog
+        ? {
+            [stockVar]: `file:${catalog.file}`,
+            INVENTORY_SYNC_INTERVAL: env.INVENTORY_SYNC_INTERVAL ?? '30s',
           }
         : {}),
       ENSURE_SCHEDULES_ON_START: 'true',
@@ -206,6 +284,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  const demoSource = config.sources.find((s) => s.key === demoKey);
+  if (catalog && demoSource) catalog.seedSimulator(sim!, demoSource.sourceId);
   installRuntime(log, {
     metricsBindAddress: config.http.metricsPort ? `127.0.0.1:${config.http.metricsPort}` : undefined,
   });
@@ -223,10 +303,15 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   for (const s of config.sources) await client.schedule.getHandle(pollScheduleId(s.key)).trigger();
+  if (catalog) await client.schedule.getHandle(inventorySyncScheduleId(demoKey)).trigger();
   await connection.close();
   if (demo && env.DEMO_AUTO_SHIP !== '0') {
     const stopWarehouse = startDemoWarehouse(config, 10_000);
     tasks.push({ name: 'demo warehouse', phase: 1, stop: stopWarehouse });
+  }
+  if (catalog) {
+    const stopCatalog = catalog.start(Number(env.DEMO_STOCK_CHANGE_SECONDS ?? 20) * 1000);
+    tasks.push({ name: 'demo catalog', phase: 1, stop: stopCatalog });
   }
 
   const ui = `http://127.0.0.1:${env.TEMPORAL_UI_PORT ?? 8233}`;
@@ -245,6 +330,9 @@ async function main(): Promise<void> {
         ? `  metrics           http://127.0.0.1:${config.http.metricsPort}/metrics`
         : '',
       `  sources           ${config.sources.map((s) => `${s.key} (${s.sourceId}) every ${s.pollInterval / 1000}s`).join(', ')}`,
+      catalog && demoSource
+        ? `  inventory         ${catalog.skus.length} SKUs in ${catalog.file}, synced every ${demoSource.inventoryInterval / 1000}s (schedule ${inventorySyncScheduleId(demoKey)}); in the sim: ${sim!.adminUrl}/inventory/variants/${catalog.skus[0]}`
+        : '',
       `  search attribute  ${SOURCE_KEY.name}, ${FR_STEP.name}, FlxpointFrId, FlxpointSourceId`,
       '',
     ]

@@ -1,16 +1,18 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/pipeline';
 import { freePort } from '../helpers/ports';
+import { SimulatorAdminClient } from '../../simulator/admin-client';
 
 // `npm start` as a person runs it (scripts/dev-stack.ts: its own dev server, the simulator, the worker,
 // the schedule, the demo warehouse), on free ports and a temp directory. Piped, its logs are JSON lines;
-// Ctrl-C (SIGINT) stops all of it, the dev server included, within seconds.
+// Ctrl-C (SIGINT) stops all of it, the dev server included, within seconds. The demo source's catalog (a
+// CSV whose quantities a timer changes) reaches the simulator through the inventory sync schedule.
 
 const ROOT = join(__dirname, '../..');
 /** Measured ≈ 2.5 s on the 2-vCPU box (21 s before the stop was reworked); generous for a loaded CI. */
@@ -42,6 +44,9 @@ describe('npm start (scripts/dev-stack.ts)', () => {
         WORKER_METRICS_PORT: '0',
         STORE_URL: `embedded:${join(dir, 'store')}`,
         DEMO_FR_COUNT: '3',
+        DEMO_DATA_DIR: dir,
+        DEMO_STOCK_CHANGE_SECONDS: '5',
+        INVENTORY_SYNC_INTERVAL: '2s',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -61,6 +66,42 @@ describe('npm start (scripts/dev-stack.ts)', () => {
         throw new Error(`${err.message}\noutput:\n${out.slice(-3000)}`);
       });
       expect(await listening(temporalPort), 'dev server up').toBe(true);
+
+      // Inventory: the simulator starts from the CSV's first quantities; once the demo's timer has changed
+      // some, the simulator must show the CSV's current quantities for every SKU, which only a sync does.
+      const csv = join(dir, 'demo-stock.csv');
+      const readCsv = () =>
+        new Map(
+          readFileSync(csv, 'utf8')
+            .trim()
+            .split('\n')
+            .slice(1)
+            .map((l) => l.split(','))
+            .map(([sku, q]) => [sku!, Number(q)]),
+        );
+      const initial = readCsv();
+      expect(initial.size).toBe(50);
+      const admin = new SimulatorAdminClient(`http://127.0.0.1:${simPort}/__admin`);
+      let last = '';
+      await eventually(
+        'the simulator showing the demo catalog after a stock change',
+        async () => {
+          const now = readCsv();
+          const changed = [...now].filter(([sku, q]) => initial.get(sku) !== q);
+          if (changed.length === 0) return false;
+          const sim = await Promise.all([...now.keys()].map((sku) => admin.inventoryVariant(sku)));
+          const wrong = sim.filter((v) => v.quantity !== now.get(v.sku));
+          last = `${changed.length} changed in the CSV, ${wrong.length} differ in the simulator`;
+          return wrong.length === 0;
+        },
+        90_000,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message} (${last})\noutput:\n${out.slice(-3000)}`);
+      });
+      const counters = await admin.counters();
+      expect(counters.requestsByEndpoint['inventory.variants.update'] ?? 0).toBeGreaterThan(0);
+      expect(out).toContain('demo catalog: stock changed');
+      expect(out).toContain('inventory         50 SKUs');
 
       // Not a TTY: every log line is one JSON object (the banner is plain text for people, not a log line).
       const logLines = out
