@@ -32,9 +32,19 @@ import {
 // push, same source and token; the worker process's RSS (sampled by pid) idle vs during the push.
 
 const USAGE = `npx tsx bench/inventory.ts [--skus 20000] [--changed-pct 2] [--rate 2] [--frs 4]
-  [--idle-rounds 3] [--store postgres|embedded]`;
+  [--idle-rounds 3] [--fr-gap 15] [--store postgres|embedded]
+--fr-gap: seconds between FR rounds during the push (FRs arriving now and then, not a flood that would take
+most of the budget and stretch the push).`;
 const f = flags(
-  { skus: '20000', 'changed-pct': '2', rate: '2', frs: '4', 'idle-rounds': '3', store: 'postgres' },
+  {
+    skus: '20000',
+    'changed-pct': '2',
+    rate: '2',
+    frs: '4',
+    'idle-rounds': '3',
+    'fr-gap': '15',
+    store: 'postgres',
+  },
   USAGE,
 );
 
@@ -138,7 +148,10 @@ main(async () => {
         ? (async () => {
             // FRs arrive while the push is under way (its first requests sent), round after round.
             while (!done && !tFirst) await sleep(200);
-            while (!done) lat.push(...(await frRound()));
+            while (!done) {
+              lat.push(...(await frRound()));
+              for (let w = 0; w < Number(f['fr-gap']) * 5 && !done; w++) await sleep(200);
+            }
           })()
         : Promise.resolve();
       try {
