@@ -119,8 +119,9 @@ main(async () => {
           (a, s) => a + (c.rateLimitedByToken[tokenFingerprint(s.token)] ?? 0),
           0,
         );
-        // Budget-bound rate: each FR costs at least a get and an ack (2 requests) of its source's 2 req/s.
-        const budgetBound = n;
+        // Budget-bound rate: a list-fed FR costs one acknowledge (plus 1/100 of a list page) of its source's
+        // 2 req/s, so about 2 FRs/s per source (1 per source with a GET per FR, the `old` worker).
+        const budgetBound = 2 * n;
         const sum = (by: Record<string, number>, prefix: string[]) =>
           Object.entries(by).reduce((a, [k, v]) => (prefix.some((p) => k.startsWith(p)) ? a + v : a), 0);
         const temporalKeys = Object.keys(dev.temporalPids);
@@ -145,6 +146,8 @@ main(async () => {
           'simulator CPU %': Math.round(m.cpu.simulator!),
           'worker start s': Number(startupSeconds.toFixed(1)),
         });
+        // Each row as it is measured: a later configuration that fails does not take the earlier ones along.
+        process.stderr.write(`row ${JSON.stringify(rows.at(-1))}\n`);
         await deleteSchedules(dev.client, worker.config);
         for (const w of workers) await w.stop();
       }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../../test/helpers/ports';
@@ -20,6 +20,8 @@ export interface BenchCluster {
 export async function startCluster(): Promise<BenchCluster> {
   const root = join(__dirname, '../..');
   const dir = tempDir('cluster');
+  // PostgreSQL runs as its own user and must traverse the directory (mkdtemp makes it 0700).
+  chmodSync(dir, 0o755);
   // The frontend's port minus 10300 is a membership port: stay clear of both ends (docs in the script).
   const port = 20_000 + Math.floor(Math.random() * 9_000);
   const env = {
