@@ -23,7 +23,7 @@ import {
 // A row with burst 40 shows what a looser bucket changes (nothing for us: we pace to the sustained rate).
 
 const USAGE = `npx tsx bench/budget.ts [--rates 2,20,100] [--backlogs 40,300,500] [--burst 2] [--burst40-row yes]
-  [--poll 5s] [--store postgres|embedded] [--modes new|old,new]`;
+  [--poll 5s] [--store postgres|embedded] [--modes new|old,new] [--replicas 1|1,3]`;
 const f = flags(
   {
     rates: '2,20,100',
@@ -33,6 +33,7 @@ const f = flags(
     poll: '5s',
     store: 'postgres',
     modes: 'new',
+    replicas: '1',
   },
   USAGE,
 );
@@ -47,7 +48,15 @@ main(async () => {
   }));
   if (f['burst40-row'] === 'yes') base.splice(1, 0, { rate: rates[0]!, backlog: backlogs[0]!, burst: 40 });
   // Each row once per worker mode (`old`: a GET per FR, as before list-fed FRs), side by side.
-  const runs = base.flatMap((r) => workerModes(f.modes).map(([mode, env]) => ({ ...r, mode, env })));
+  // And once per replica count: that many worker processes share the source's token (PostgreSQL request
+  // slots hold the budget across them, store/request-slots.ts).
+  const runs = base.flatMap((r) =>
+    workerModes(f.modes).flatMap(([mode, env]) =>
+      list(f.replicas).map((replicas) => ({ ...r, mode, env, replicas })),
+    ),
+  );
+  if (f.store !== 'postgres' && runs.some((r) => r.replicas > 1))
+    throw new Error('--replicas above 1 needs --store postgres (the embedded store is one process)');
   const tokens = runs.flatMap((_, i) => ['--token', `budget-${i}=${3001 + i}`]);
   const sim = await startSimulatorProcess(['--seed-count', '0', ...tokens]);
   const dev = await startDevServer();
@@ -65,21 +74,27 @@ main(async () => {
       burst: r.burst,
       retryAfter: 'seconds',
     });
-    const worker = await startWorker({
-      temporalAddress: dev.address,
-      simUrl: sim.url,
-      sources: [{ key: `b${i}`, sourceId, token }],
-      requestsPerSecond: r.rate,
-      pollInterval: f.poll,
-      env: { STORE_URL: storeUrl, ...r.env },
-      taskQueue: `bench-budget-${i}`,
-    });
+    const workers = [];
+    for (let k = 0; k < r.replicas; k++)
+      workers.push(
+        await startWorker({
+          temporalAddress: dev.address,
+          simUrl: sim.url,
+          sources: [{ key: `b${i}`, sourceId, token }],
+          requestsPerSecond: r.rate,
+          pollInterval: f.poll,
+          env: { STORE_URL: storeUrl, ...r.env },
+          taskQueue: `bench-budget-${i}`,
+        }),
+      );
+    const worker = workers[0]!;
+    const workerPids = Object.fromEntries(workers.map((w, k) => [`worker${k}`, w.pid]));
     const ids = (await sim.admin.seed({ count: r.backlog, itemsPerFr: 1, sourceId })).ids;
     await sim.admin.resetCounters();
     await startSchedules(dev.client, worker.config);
     let tFirst = 0;
     let tLast = 0;
-    const m = await sampled({ worker: worker.pid, temporal: dev.pid, simulator: sim.pid }, async () => {
+    const m = await sampled({ ...workerPids, temporal: dev.pid, simulator: sim.pid }, async () => {
       for (;;) {
         const c = await sim.admin.counters();
         const now = performance.now();
@@ -94,8 +109,10 @@ main(async () => {
     const c = m.result;
     const requests = c.requestsByToken[fp] ?? 0;
     const seconds = (tLast - tFirst) / 1000;
+    const workerCpu = Object.keys(workerPids).reduce((a, k) => a + (m.cpu[k] ?? 0), 0);
     rows.push({
       mode: r.mode,
+      replicas: r.replicas,
       'budget req/s': r.rate,
       'bucket burst': r.burst,
       'backlog FRs': r.backlog,
@@ -104,12 +121,12 @@ main(async () => {
       'budget used %': Number(((100 * requests) / (1 + r.rate * seconds)).toFixed(1)),
       '429s': c.rateLimitedByToken[fp] ?? 0,
       'FRs/s': Number((r.backlog / seconds).toFixed(2)),
-      'worker CPU %': Math.round(m.cpu.worker!),
+      'worker CPU %': Math.round(workerCpu),
       'Temporal CPU %': Math.round(m.cpu.temporal!),
       'simulator CPU %': Math.round(m.cpu.simulator!),
     });
     await deleteSchedules(dev.client, worker.config);
-    await worker.stop();
+    for (const w of workers) await w.stop();
   }
   process.stdout.write(
     `budget: strict token bucket in the simulator, worker budget = bucket rate, poll every ${f.poll}, store ${f.store}; ` +
