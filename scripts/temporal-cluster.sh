@@ -140,6 +140,8 @@ case "$cmd" in
   start)
     build
     mkdir -p "$DIR"
+    # PostgreSQL runs as its own user when we are root and must traverse the directory (mktemp -d is 0700).
+    chmod a+x "$DIR" 2>/dev/null || true
     TEMPORAL_PG="$(bash "$ROOT/scripts/postgres.sh" start --dir "$DIR/postgres" --port "$PG_PORT")"
     log "postgres: $TEMPORAL_PG"
     mkdir -p "$DIR/logs" "$DIR/pids"
