@@ -11,14 +11,21 @@
 #   scripts/temporal-cluster.sh kill <service>     SIGKILL one service (chaos); `start-service <service>` restarts it
 #   scripts/temporal-cluster.sh address            print the frontend address
 #
+# With the cluster comes the Temporal Web UI server (temporalio/ui-server, also built from its Go module
+# into .tools/ on first start): http://127.0.0.1:$TEMPORAL_CLUSTER_UI_PORT (default 8080; `off` to skip it).
+#
 # Environment: TEMPORAL_CLUSTER_DIR (default .data/temporal-cluster), TEMPORAL_CLUSTER_PORT (frontend gRPC,
-# default 17233; the other services use the next ports), TEMPORAL_CLUSTER_PG_PORT (default 55433).
-# docker-compose.yml pins the same server version (TEMPORAL_SERVER_VERSION below) and the same settings.
+# default 17233; the other services use the next ports), TEMPORAL_CLUSTER_PG_PORT (default 55433),
+# TEMPORAL_CLUSTER_UI_PORT (default 8080, or off), TEMPORAL_CODEC_ENDPOINT (the UI's codec server, if any).
+# docker-compose.yml pins the same server and UI versions (below) and the same settings.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TEMPORAL_SERVER_VERSION="1.32.0"
+TEMPORAL_UI_VERSION="2.54.1"
 BIN_DIR="$ROOT/.tools/temporal-server-$TEMPORAL_SERVER_VERSION"
+UI_DIR="$ROOT/.tools/temporal-ui-$TEMPORAL_UI_VERSION"
+UI_PORT="${TEMPORAL_CLUSTER_UI_PORT:-8080}"
 DIR="${TEMPORAL_CLUSTER_DIR:-$ROOT/.data/temporal-cluster}"
 PORT="${TEMPORAL_CLUSTER_PORT:-17233}"
 PG_PORT="${TEMPORAL_CLUSTER_PG_PORT:-55433}"
@@ -64,6 +71,47 @@ build() {
   cp -r "$mod/schema/postgresql/v12" "$BIN_DIR/schema/postgresql/"
   cp "$mod/config/docker.yaml" "$BIN_DIR/config/docker.yaml"
   chmod -R u+w "$BIN_DIR/schema" "$BIN_DIR/config"
+}
+
+# The Web UI server and the config template of its image (config/docker.yaml, read from environment
+# variables, as docker-compose.yml's temporalio/ui runs it).
+build_ui() {
+  [ -x "$UI_DIR/server" ] && [ -f "$UI_DIR/config/docker.yaml" ] && return 0
+  command -v go >/dev/null 2>&1 || {
+    log "Go is needed to build the Web UI server; starting without it"
+    return 1
+  }
+  log "building github.com/temporalio/ui-server/v2@v$TEMPORAL_UI_VERSION (Web UI; ~2 minutes, once)"
+  mkdir -p "$UI_DIR/config"
+  GOBIN="$UI_DIR" go install "github.com/temporalio/ui-server/v2/cmd/server@v$TEMPORAL_UI_VERSION" >&2 || return 1
+  cp "$(go env GOMODCACHE)/github.com/temporalio/ui-server/v2@v$TEMPORAL_UI_VERSION/config/docker.yaml" \
+    "$UI_DIR/config/docker.yaml"
+  chmod u+w "$UI_DIR/config/docker.yaml"
+}
+
+start_ui() {
+  [ "$UI_PORT" = "off" ] && return 0
+  running ui && return 0
+  build_ui || {
+    log "Web UI not started (build failed); the cluster runs without it"
+    return 0
+  }
+  (
+    export TEMPORAL_ADDRESS="127.0.0.1:$PORT" TEMPORAL_UI_PORT="$UI_PORT" \
+      TEMPORAL_CORS_ORIGINS="http://127.0.0.1:$UI_PORT" TEMPORAL_CODEC_ENDPOINT="${TEMPORAL_CODEC_ENDPOINT:-}"
+    setsid "$UI_DIR/server" --root "$UI_DIR" --env docker start >>"$DIR/logs/ui.log" 2>&1 </dev/null &
+    echo $! >"$DIR/pids/ui.pid"
+  )
+  local deadline=$((SECONDS + 20))
+  until curl -fsS -o /dev/null "http://127.0.0.1:$UI_PORT/" 2>/dev/null; do
+    if [ $SECONDS -ge $deadline ] || ! running ui; then
+      tail -n 10 "$DIR/logs/ui.log" >&2 || true
+      log "Web UI did not answer on 127.0.0.1:$UI_PORT (log $DIR/logs/ui.log); the cluster runs without it"
+      return 0
+    fi
+    sleep 0.3
+  done
+  log "Web UI: http://127.0.0.1:$UI_PORT"
 }
 
 # Schema setup is the same script docker-compose.yml runs in the admin-tools image.
@@ -149,6 +197,7 @@ case "$cmd" in
     for s in "${SERVICES[@]}"; do start_service "$s"; done
     wait_frontend
     setup_namespace
+    start_ui
     log "up: frontend 127.0.0.1:$PORT, namespace $NAMESPACE, services ${SERVICES[*]}, logs $DIR/logs"
     echo "127.0.0.1:$PORT"
     ;;
@@ -164,6 +213,8 @@ case "$cmd" in
     fi
     ;;
   stop)
+    if running ui; then kill -TERM "$(cat "$DIR/pids/ui.pid")" || true; fi
+    rm -f "$DIR/pids/ui.pid"
     for s in frontend worker matching history; do
       if running "$s"; then kill -TERM "$(cat "$DIR/pids/$s.pid")" || true; fi
     done
@@ -178,6 +229,7 @@ case "$cmd" in
     for s in "${SERVICES[@]}"; do
       if running "$s"; then echo "$s running (pid $(cat "$DIR/pids/$s.pid"))"; else echo "$s stopped"; fi
     done
+    if running ui; then echo "ui running (pid $(cat "$DIR/pids/ui.pid")), http://127.0.0.1:$UI_PORT"; fi
     ;;
   address)
     echo "127.0.0.1:$PORT"

@@ -13,6 +13,8 @@ cd "$ROOT"
 export TEMPORAL_CLUSTER_DIR="${TEMPORAL_CLUSTER_DIR:-$(mktemp -d /tmp/flxpoint-cluster-XXXXXX)}"
 export TEMPORAL_CLUSTER_PORT="${TEMPORAL_CLUSTER_PORT:-17233}"
 export TEMPORAL_CLUSTER_PG_PORT="${TEMPORAL_CLUSTER_PG_PORT:-55433}"
+# The suites need no Web UI (npm run temporal:cluster starts one).
+export TEMPORAL_CLUSTER_UI_PORT="${TEMPORAL_CLUSTER_UI_PORT:-off}"
 cleanup() { bash scripts/temporal-cluster.sh stop >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 TEMPORAL_ADDRESS="$(bash scripts/temporal-cluster.sh start)"

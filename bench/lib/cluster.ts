@@ -29,6 +29,7 @@ export async function startCluster(): Promise<BenchCluster> {
     TEMPORAL_CLUSTER_DIR: dir,
     TEMPORAL_CLUSTER_PORT: String(port),
     TEMPORAL_CLUSTER_PG_PORT: String(await freePort()),
+    TEMPORAL_CLUSTER_UI_PORT: 'off',
   };
   const script = join(root, 'scripts/temporal-cluster.sh');
   const address = execFileSync('bash', [script, 'start'], {

@@ -135,6 +135,9 @@ describe('docker-compose.yml', () => {
     expect(services.temporal!.image).toBe(`temporalio/server:${version}`);
     for (const name of ['temporal-schema', 'temporal-search-attributes'])
       expect(services[name]!.image, name).toBe(`temporalio/admin-tools:${version}`);
+    // The Web UI release the cluster script builds and starts beside it.
+    const ui = /^TEMPORAL_UI_VERSION="([\d.]+)"/m.exec(cluster)![1]!;
+    expect(services['temporal-ui']!.image).toBe(`temporalio/ui:${ui}`);
     // Same dynamic config file, same schema and namespace scripts as scripts/temporal-cluster.sh.
     const temporalEnv = envOf(services.temporal!);
     const mount = (services.temporal!.volumes as string[]).find((v) => v.includes('dynamicconfig'))!;
