@@ -105,6 +105,26 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
     }
   }
 
+  /**
+   * One `GET /inventory/variants?skus=` for up to 100 SKUs: the ids Flxpoint has for those SKUs of this
+   * source (a variant of another source with the same SKU is not ours). Shared by the scheduled discovery
+   * and the urgent path.
+   */
+  async function lookUpVariants(skus: string[]): Promise<{ sku: string; variantId: number }[]> {
+    let res;
+    try {
+      res = await call('inventory-list', () =>
+        deps.client.listInventoryVariants({ page: 1, pageSize: DISCOVERY_PAGE_SIZE, skus }),
+      );
+    } catch (err) {
+      throw toApplicationFailure(err);
+    }
+    const wanted = new Set(skus);
+    return res.items
+      .filter((v) => wanted.has(v.sku) && (v.sourceId == null || v.sourceId === sourceId))
+      .map((v) => ({ sku: v.sku, variantId: v.id }));
+  }
+
   return {
     /**
      * Reads the whole snapshot page by page, compares each row with what Flxpoint last confirmed, and
@@ -181,18 +201,7 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
     async discoverInventoryVariants(input: { runKey: string }): Promise<DiscoverResult> {
       const skus = await store.needingIds(input.runKey, DISCOVERY_PAGE_SIZE);
       if (skus.length === 0) return { looked: 0, found: 0, unknown: 0, unknownSample: [], more: false };
-      let res;
-      try {
-        res = await call('inventory-list', () =>
-          deps.client.listInventoryVariants({ page: 1, pageSize: DISCOVERY_PAGE_SIZE, skus }),
-        );
-      } catch (err) {
-        throw toApplicationFailure(err);
-      }
-      const wanted = new Set(skus);
-      const found = res.items
-        .filter((v) => wanted.has(v.sku) && (v.sourceId == null || v.sourceId === sourceId))
-        .map((v) => ({ sku: v.sku, variantId: v.id }));
+      const found = await lookUpVariants(skus);
       await store.resolveIds(input.runKey, sourceId, skus, found);
       const foundSkus = new Set(found.map((f) => f.sku));
       const unknown = skus.filter((s) => !foundSkus.has(s));
@@ -313,18 +322,7 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
       for (const [sku, st] of states) if (st.variantId !== null) ids[sku] = st.variantId;
       const missing = input.skus.filter((s) => ids[s] === undefined).slice(0, DISCOVERY_PAGE_SIZE);
       if (missing.length === 0) return { ids, unknown: [], requests: 0 };
-      let res;
-      try {
-        res = await call('inventory-list', () =>
-          deps.client.listInventoryVariants({ page: 1, pageSize: DISCOVERY_PAGE_SIZE, skus: missing }),
-        );
-      } catch (err) {
-        throw toApplicationFailure(err);
-      }
-      const wanted = new Set(missing);
-      const found = res.items
-        .filter((v) => wanted.has(v.sku) && (v.sourceId == null || v.sourceId === sourceId))
-        .map((v) => ({ sku: v.sku, variantId: v.id }));
+      const found = await lookUpVariants(missing);
       await store.cacheVariantIds(sourceId, found);
       for (const f of found) ids[f.sku] = f.variantId;
       const unknown = missing.filter((s) => ids[s] === undefined);
