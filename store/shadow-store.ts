@@ -1,7 +1,15 @@
-import type { HandlerDecision, ShipmentRecord } from '../common/domain';
+import type { ShipmentRecord } from '../common/domain';
 import type { SqlDatabase } from './sql';
-import { assertId, databaseOf, toIso } from './sql-store';
-import { storableJson, storableText } from './storable';
+import {
+  assertId,
+  commitFr,
+  databaseOf,
+  type FrTables,
+  readCommittedFr,
+  storableJsonText,
+  toIso,
+} from './sql-store';
+import { storableText } from './storable';
 import type { CommitInput, CommitResult, CommittedFr, FrStore, StoredShipment } from './types';
 
 // Shadow mode's side of the store (FLXPOINT_MODE=shadow, docs/operations.md "Shadow mode"): the same
@@ -36,16 +44,6 @@ export interface ShadowStore extends Omit<FrStore, 'migrate' | 'close'> {
   stats(): Promise<{ frs: number; outcomes: number; shipments: number; writes: number }>;
 }
 
-interface ShadowFrRow {
-  source_id: number | string;
-  fr_id: number | string;
-  fr_number: string | null;
-  workflow_id: string;
-  decision: HandlerDecision;
-  committed_at: Date | string;
-  outcome: string | null;
-}
-
 interface ShadowWriteRow {
   workflow_id: string;
   run_id: string;
@@ -61,11 +59,8 @@ interface ShadowWriteRow {
   recorded_at: Date | string;
 }
 
-const SELECT_FR = `
-  SELECT c.source_id, c.fr_id, c.fr_number, c.workflow_id, c.decision, c.committed_at, o.outcome
-  FROM shadow_frs c
-  LEFT JOIN shadow_outcomes o ON o.source_id = c.source_id AND o.fr_id = c.fr_id
-  WHERE c.source_id = $1 AND c.fr_id = $2`;
+/** Shadow mode's own copies of committed_frs and fr_outcomes (migration 2). */
+const SHADOW_TABLES: FrTables = { frs: 'shadow_frs', outcomes: 'shadow_outcomes' };
 
 /** The shadow side of a store made by store/ (createStore, createEmbeddedStore, createPostgresStore). */
 export function shadowStoreOf(store: FrStore): ShadowStore {
@@ -75,37 +70,13 @@ export function shadowStoreOf(store: FrStore): ShadowStore {
 }
 
 function createShadowStore(db: SqlDatabase): ShadowStore {
-  const readFr = async (sourceId: number, frId: number): Promise<CommittedFr | undefined> => {
-    const [row] = await db.query<ShadowFrRow>(SELECT_FR, [sourceId, frId]);
-    return row && toCommittedFr(row);
-  };
-  const json = (v: unknown) => (v === undefined ? null : JSON.stringify(storableJson(v)));
+  const readFr = (sourceId: number, frId: number): Promise<CommittedFr | undefined> =>
+    readCommittedFr(db, SHADOW_TABLES, sourceId, frId);
+  const json = storableJsonText;
 
   return {
-    async commit(input: CommitInput): Promise<CommitResult> {
-      assertId('sourceId', input.sourceId);
-      assertId('frId', input.frId);
-      if (!input.workflowId) throw new TypeError('shadow commit: workflowId must be a non-empty string');
-      const frNumber = input.frNumber ?? input.fr.fulfillmentRequestNumber ?? null;
-      const inserted = await db.query(
-        `INSERT INTO shadow_frs (source_id, fr_id, fr_number, workflow_id, fr, decision)
-         VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)
-         ON CONFLICT (source_id, fr_id) DO NOTHING
-         RETURNING 1 AS ok`,
-        [
-          input.sourceId,
-          input.frId,
-          frNumber === null ? null : storableText(String(frNumber)),
-          storableText(input.workflowId),
-          json(input.fr),
-          json(input.decision),
-        ],
-      );
-      // As in the live store: a replay gets the decision stored first, which is binding.
-      const record = await readFr(input.sourceId, input.frId);
-      if (!record) throw new Error(`shadow commit: FR ${input.sourceId}/${input.frId} was not stored`);
-      return { inserted: inserted.length > 0, record };
-    },
+    commit: (input: CommitInput): Promise<CommitResult> =>
+      commitFr(db, SHADOW_TABLES, input, { label: 'shadow commit' }),
 
     async get(sourceId, frId) {
       assertId('sourceId', sourceId);
@@ -189,18 +160,6 @@ function createShadowStore(db: SqlDatabase): ShadowStore {
         writes: Number(row?.writes ?? 0),
       };
     },
-  };
-}
-
-function toCommittedFr(r: ShadowFrRow): CommittedFr {
-  return {
-    sourceId: Number(r.source_id),
-    frId: Number(r.fr_id),
-    frNumber: r.fr_number,
-    workflowId: r.workflow_id,
-    decision: r.decision,
-    committedAt: toIso(r.committed_at),
-    flxpointOutcome: r.outcome,
   };
 }
 

@@ -31,19 +31,82 @@ interface CommittedRow {
   outcome: string | null;
 }
 
-const SELECT_COMMITTED = `
+/** Where committed FRs and their Flxpoint outcomes live: the live tables, or shadow mode's (shadow-store.ts). */
+export interface FrTables {
+  readonly frs: string;
+  readonly outcomes: string;
+}
+
+const LIVE_TABLES: FrTables = { frs: 'committed_frs', outcomes: 'fr_outcomes' };
+
+const selectCommitted = (t: FrTables) => `
   SELECT c.source_id, c.fr_id, c.fr_number, c.workflow_id, c.decision, c.committed_at, o.outcome
-  FROM committed_frs c
-  LEFT JOIN fr_outcomes o ON o.source_id = c.source_id AND o.fr_id = c.fr_id
+  FROM ${t.frs} c
+  LEFT JOIN ${t.outcomes} o ON o.source_id = c.source_id AND o.fr_id = c.fr_id
   WHERE c.source_id = $1 AND c.fr_id = $2`;
+
+/** One committed FR (with its outcome) from `tables`, or undefined. */
+export async function readCommittedFr(
+  s: SqlSession,
+  tables: FrTables,
+  sourceId: number,
+  frId: number,
+): Promise<CommittedFr | undefined> {
+  const [row] = await s.query<CommittedRow>(selectCommitted(tables), [sourceId, frId]);
+  return row && toCommittedFr(row);
+}
+
+/**
+ * The commit both stores make: inserts the FR into `tables.frs` once (the key decides, ON CONFLICT DO
+ * NOTHING), runs `onInserted` (same session) only when this call inserted, and returns the stored record,
+ * so a replay gets the decision stored first, which is binding. `label` starts the messages of the errors
+ * it throws; `inTransaction` runs the statements in one transaction (the live store, for its outbox row).
+ */
+export async function commitFr(
+  db: SqlDatabase,
+  tables: FrTables,
+  input: CommitInput,
+  opts: { label: string; inTransaction?: boolean; onInserted?: (s: SqlSession) => Promise<void> },
+): Promise<CommitResult> {
+  const { label, inTransaction = false, onInserted } = opts;
+  assertId('sourceId', input.sourceId);
+  assertId('frId', input.frId);
+  if (!input.workflowId) throw new TypeError(`${label}: workflowId must be a non-empty string`);
+  const frNumber = input.frNumber ?? input.fr.fulfillmentRequestNumber ?? null;
+  const statements = async (s: SqlSession): Promise<CommitResult> => {
+    const inserted = await s.query(
+      `INSERT INTO ${tables.frs} (source_id, fr_id, fr_number, workflow_id, fr, decision)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)
+         ON CONFLICT (source_id, fr_id) DO NOTHING
+         RETURNING 1 AS ok`,
+      [
+        input.sourceId,
+        input.frId,
+        frNumber === null ? null : storableText(String(frNumber)),
+        storableText(input.workflowId),
+        storableJsonText(input.fr),
+        storableJsonText(input.decision),
+      ],
+    );
+    if (inserted.length > 0 && onInserted) await onInserted(s);
+    // In a transaction (READ COMMITTED) this sees our own insert, or the row of a concurrent commit that won
+    // the key (ON CONFLICT waited for it to commit), so a replay always gets the stored decision.
+    const record = await readCommittedFr(s, tables, input.sourceId, input.frId);
+    if (!record) {
+      const what = inTransaction ? 'vanished inside its transaction' : 'was not stored';
+      throw new Error(`${label}: FR ${input.sourceId}/${input.frId} ${what}`);
+    }
+    return { inserted: inserted.length > 0, record };
+  };
+  return inTransaction ? db.transaction(statements) : statements(db);
+}
+
+/** A value as jsonb parameter text, made storable first; undefined (never for a typed FR) becomes NULL. */
+export const storableJsonText = (v: unknown): string | null =>
+  v === undefined ? null : JSON.stringify(storableJson(v));
 
 export function createSqlFrStore(db: SqlDatabase, migrations: readonly Migration[] = MIGRATIONS): FrStore {
   let closed = false;
-
-  async function readCommitted(s: SqlSession, sourceId: number, frId: number) {
-    const [row] = await s.query<CommittedRow>(SELECT_COMMITTED, [sourceId, frId]);
-    return row && toCommittedFr(row);
-  }
 
   const store: FrStore = {
     async migrate() {
@@ -87,7 +150,7 @@ export function createSqlFrStore(db: SqlDatabase, migrations: readonly Migration
       guard(`read of FR ${sourceId}/${frId}`, () => {
         assertId('sourceId', sourceId);
         assertId('frId', frId);
-        return readCommitted(db, sourceId, frId);
+        return readCommittedFr(db, LIVE_TABLES, sourceId, frId);
       }),
 
     recordOutcome: (sourceId, frId, outcome) =>
@@ -112,27 +175,11 @@ export function createSqlFrStore(db: SqlDatabase, migrations: readonly Migration
     },
   };
 
-  async function commitOnce(input: CommitInput): Promise<CommitResult> {
-    assertId('sourceId', input.sourceId);
-    assertId('frId', input.frId);
-    if (!input.workflowId) throw new TypeError('commit: workflowId must be a non-empty string');
-    const frNumber = input.frNumber ?? input.fr.fulfillmentRequestNumber ?? null;
-    return db.transaction(async (tx) => {
-      const inserted = await tx.query(
-        `INSERT INTO committed_frs (source_id, fr_id, fr_number, workflow_id, fr, decision)
-           VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)
-           ON CONFLICT (source_id, fr_id) DO NOTHING
-           RETURNING 1 AS ok`,
-        [
-          input.sourceId,
-          input.frId,
-          frNumber === null ? null : storableText(String(frNumber)),
-          storableText(input.workflowId),
-          JSON.stringify(storableJson(input.fr)),
-          JSON.stringify(storableJson(input.decision)),
-        ],
-      );
-      if (inserted.length > 0) {
+  function commitOnce(input: CommitInput): Promise<CommitResult> {
+    return commitFr(db, LIVE_TABLES, input, {
+      label: 'commit',
+      inTransaction: true,
+      onInserted: async (tx) => {
         await tx.query(
           `INSERT INTO commit_outbox (source_id, fr_id, kind, payload) VALUES ($1, $2, $3, $4::jsonb)`,
           [
@@ -142,13 +189,7 @@ export function createSqlFrStore(db: SqlDatabase, migrations: readonly Migration
             JSON.stringify(storableJson({ workflowId: input.workflowId, decision: input.decision })),
           ],
         );
-      }
-      // READ COMMITTED: this statement sees our own insert, or the row of a concurrent commit that won the
-      // key (ON CONFLICT waited for it to commit), so a replay always gets the stored decision.
-      const record = await readCommitted(tx, input.sourceId, input.frId);
-      if (!record)
-        throw new Error(`commit: FR ${input.sourceId}/${input.frId} vanished inside its transaction`);
-      return { inserted: inserted.length > 0, record };
+      },
     });
   }
 
