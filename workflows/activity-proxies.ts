@@ -1,6 +1,12 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { FlxpointActivities, PipelineActivities } from '../activities';
 import type { FrSnapshotActivities } from '../activities/fr-snapshot-cache';
+import {
+  FLXPOINT_FR_RETRY,
+  FLXPOINT_LIST_RETRY,
+  LISTED_FR_RETRY,
+  PIPELINE_RETRY,
+} from '../common/retry-policies';
 import { flxpointApiTaskQueue } from '../common/task-queues';
 import type { FrWorkflowSettings } from './definitions';
 
@@ -8,14 +14,14 @@ import type { FrWorkflowSettings } from './definitions';
 // maxTaskQueueActivitiesPerSecond spends the token's 2 req/s budget; every attempt is one HTTP request.
 // 4xx answers come back as non-retryable ApplicationFailures (activities/flxpoint/errors.ts), 429s carry
 // their Retry-After as nextRetryDelay; everything else retries with backoff until an operator steps in. The
-// activities jitter that backoff themselves (nextRetryDelay, activities/flxpoint/errors.ts retryDelayMs): keep
-// the policies here and FR_CALL_BACKOFF / LIST_CALL_BACKOFF there the same.
+// retry policies live in common/retry-policies.ts, where the activities' own jitter (nextRetryDelay,
+// activities/flxpoint/errors.ts retryDelayMs) reads them too.
 
 export function flxpointActivities(sourceKey: string, settings?: FrWorkflowSettings) {
   return proxyActivities<FlxpointActivities>({
     taskQueue: flxpointApiTaskQueue(workflowInfo().taskQueue, sourceKey),
     startToCloseTimeout: settings?.flxpointActivityTimeoutMs ?? '45 seconds',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes' },
+    retry: FLXPOINT_FR_RETRY,
   });
 }
 
@@ -28,12 +34,7 @@ export function pollerFlxpointActivities(sourceKey: string, settings?: FrWorkflo
   return proxyActivities<Pick<FlxpointActivities, 'listNewFulfillmentRequests'>>({
     taskQueue: flxpointApiTaskQueue(workflowInfo().taskQueue, sourceKey),
     startToCloseTimeout: settings?.flxpointActivityTimeoutMs ?? '45 seconds',
-    retry: {
-      initialInterval: '1 second',
-      backoffCoefficient: 2,
-      maximumInterval: '10 seconds',
-      maximumAttempts: 6,
-    },
+    retry: FLXPOINT_LIST_RETRY,
   });
 }
 
@@ -41,7 +42,7 @@ export function pollerFlxpointActivities(sourceKey: string, settings?: FrWorkflo
 export function pipelineActivities(settings?: FrWorkflowSettings) {
   return proxyActivities<PipelineActivities>({
     startToCloseTimeout: settings?.pipelineActivityTimeoutMs ?? '2 minutes',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+    retry: PIPELINE_RETRY,
   });
 }
 
@@ -53,7 +54,7 @@ export function pipelineActivities(settings?: FrWorkflowSettings) {
 export function listedFrActivities() {
   return proxyActivities<FrSnapshotActivities>({
     startToCloseTimeout: '10 seconds',
-    retry: { initialInterval: '1 second', maximumAttempts: 2 },
+    retry: LISTED_FR_RETRY,
   });
 }
 
@@ -66,6 +67,6 @@ export function handlerActivities(settings?: FrWorkflowSettings) {
   return proxyActivities<Pick<PipelineActivities, 'decideFulfillmentRequest'>>({
     startToCloseTimeout: settings?.pipelineActivityTimeoutMs ?? '2 minutes',
     heartbeatTimeout: '10 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+    retry: PIPELINE_RETRY,
   });
 }

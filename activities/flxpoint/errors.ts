@@ -1,5 +1,7 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type RetryPolicy } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { flxpointFailureType, type FlxpointErrorKind } from '../../common/failure-types';
+import { FLXPOINT_FR_RETRY, FLXPOINT_LIST_RETRY } from '../../common/retry-policies';
 
 // The one place that decides what a Flxpoint answer means. Activities never inspect status codes
 // themselves: they throw what the client throws, and `toApplicationFailure` turns it into the failure
@@ -225,15 +227,26 @@ export function toApplicationFailure(
   });
 }
 
-/** An activity's retry policy as workflows/activity-proxies.ts sets it: first delay, doubling, cap. */
+/** An activity's retry policy in milliseconds: first delay, doubling, cap. */
 export interface RetryBackoff {
   initialMs: number;
   maxMs: number;
 }
-/** FR calls: 2 s doubling to 2 minutes. */
-export const FR_CALL_BACKOFF: RetryBackoff = { initialMs: 2_000, maxMs: 120_000 };
-/** The poller's list: 1 s doubling to 10 s (it gives up after a few attempts; the next poll starts fresh). */
-export const LIST_CALL_BACKOFF: RetryBackoff = { initialMs: 1_000, maxMs: 10_000 };
+
+/**
+ * The backoff of a policy in common/retry-policies.ts, read with the SDK's own duration parser so it is the
+ * one Temporal applies. Only doubling policies: the jitter below doubles.
+ */
+function backoffOf(policy: RetryPolicy): RetryBackoff {
+  if ((policy.backoffCoefficient ?? 2) !== 2) throw new Error('retryDelayMs jitters doubling policies only');
+  const initialMs = msToNumber(policy.initialInterval ?? '1 second');
+  // Temporal's default cap is 100 × the first delay.
+  return { initialMs, maxMs: policy.maximumInterval ? msToNumber(policy.maximumInterval) : 100 * initialMs };
+}
+/** FR calls: 2 s doubling to 2 minutes (FLXPOINT_FR_RETRY). */
+export const FR_CALL_BACKOFF: RetryBackoff = backoffOf(FLXPOINT_FR_RETRY);
+/** The poller's list: 1 s doubling to 10 s; it gives up after a few attempts (FLXPOINT_LIST_RETRY). */
+export const LIST_CALL_BACKOFF: RetryBackoff = backoffOf(FLXPOINT_LIST_RETRY);
 
 /**
  * The delay before retry `attempt + 1`: the activity's own policy with "equal jitter", half fixed and half
