@@ -1,9 +1,3 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FulfillmentRequestSnapshot, HandlerDecision, ShipmentRecord } from '../../common/domain';
 import { createStore } from '../../store';
@@ -13,45 +7,12 @@ import { StoreError } from '../../store/errors';
 import { inspectStore } from '../../store/inspection';
 import { databaseOf } from '../../store/sql-store';
 import { shadowStoreOf } from '../../store/shadow-store';
+import { freePort } from '../helpers/ports';
+import { startTestPostgres } from '../helpers/postgres';
 
 // One behavioural suite, two real databases: the embedded PGlite store and a real PostgreSQL server that
-// scripts/postgres.sh starts in a temp dir. Each test uses its own FR ids and compares stats as deltas, so
-// the tests share one store per implementation.
-
-const root = join(__dirname, '../..');
-const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** Starts a throwaway cluster. Never skips: missing binaries fail with the script's own explanation. */
-async function startPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'flx-store-pg-'));
-  const script = join(root, 'scripts/postgres.sh');
-  const stop = async () => {
-    await run('bash', [script, 'stop', '--dir', dir]).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    const port = await freePort();
-    const { stdout } = await run('bash', [script, 'start', '--port', String(port), '--dir', dir], {
-      timeout: 600_000,
-    });
-    return { url: stdout.trim(), stop };
-  } catch (err) {
-    await stop();
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`scripts/postgres.sh start failed:\n${e.stderr || e.message}`);
-  }
-}
+// scripts/postgres.sh starts in a temp dir (test/helpers/postgres.ts). Each test uses its own FR ids and
+// compares stats as deltas, so the tests share one store per implementation.
 
 interface Impl {
   name: string;
@@ -69,7 +30,7 @@ const impls: Impl[] = [
   {
     name: 'postgres (pg Pool, real server)',
     open: async () => {
-      const server = await startPostgres();
+      const server = await startTestPostgres();
       try {
         const store = await createStore({ kind: 'postgres', url: server.url });
         return {
