@@ -10,3 +10,9 @@ export const DEFAULT_PIPELINE_TASK_QUEUE = 'flxpoint-pipeline';
 export function flxpointApiTaskQueue(pipelineTaskQueue: string, sourceKey: string): string {
   return `${pipelineTaskQueue}/api/${sourceKey}`;
 }
+
+// Task priority on a source's queue (Temporal's priority levels 1 = first … 5 = last; unset = 3). FR and
+// poll activities keep the default; every inventory sync activity is scheduled at the lowest level, so
+// when the budget is the bottleneck the server dispatches waiting FR tasks before a catalog push's backlog.
+// Urgent inventory pushes (a stock-out) keep the default, beside the FRs.
+export const INVENTORY_SYNC_TASK_PRIORITY = 5;

@@ -42,8 +42,25 @@ export interface InventoryStore {
   /** Forgets what a run staged (a retried staging starts over; a finished run cleans up). */
   clearRun(runKey: string): Promise<void>;
   stage(runKey: string, sourceId: number, rows: readonly StagedRow[]): Promise<void>;
-  /** Staged SKUs without a variant id that were not looked up yet in this run, in SKU order. */
-  needingIds(runKey: string, limit: number): Promise<string[]>;
+  /**
+   * Numbers the staged SKUs without a variant id into lookup pages of `size`, in SKU order (once; again =
+   * same answer), so lookups can run side by side, each on its own page. Returns the number of pages.
+   */
+  planLookups(runKey: string, size: number): Promise<number>;
+  /** The SKUs of one lookup page not looked up yet (empty once it was: a retry sends nothing). */
+  lookupPage(runKey: string, page: number): Promise<string[]>;
+  /** Up to `limit` SKUs this run found unknown and did not try to create yet, with their rows. */
+  unknownToCreate(runKey: string, limit: number): Promise<{ sku: string; row: StockRow }[]>;
+  /**
+   * Records one creation attempt: `created` SKUs get their new variant id (cached, and pending again so
+   * the run pushes them with the others); every SKU of `tried` is not tried again this run.
+   */
+  recordCreated(
+    runKey: string,
+    sourceId: number,
+    tried: readonly string[],
+    created: readonly { sku: string; variantId: number }[],
+  ): Promise<void>;
   /**
    * Records one lookup: the ids found (staged and cached per SKU), the others of `looked` become `unknown`
    * for this run (Flxpoint has no such SKU for this source).
@@ -161,14 +178,74 @@ export function createInventoryStore(db: SqlDatabase): InventoryStore {
       );
     },
 
-    async needingIds(runKey, limit) {
+    async planLookups(runKey, size) {
+      return db.transaction(async (tx) => {
+        const planned = async () => {
+          const [row] = await tx.query<{ n: number | string | null }>(
+            'SELECT max(lookup_page) + 1 AS n FROM inventory_sync_rows WHERE run_key = $1',
+            [runKey],
+          );
+          return row?.n === null || row?.n === undefined ? null : Number(row.n);
+        };
+        const already = await planned();
+        if (already !== null) return already;
+        await tx.query(
+          `WITH numbered AS (
+             SELECT sku, (row_number() OVER (ORDER BY sku) - 1) / $2 AS p
+               FROM inventory_sync_rows
+              WHERE run_key = $1 AND variant_id IS NULL AND NOT looked_up AND status = 'pending')
+           UPDATE inventory_sync_rows r SET lookup_page = n.p
+             FROM numbered n WHERE r.run_key = $1 AND r.sku = n.sku`,
+          [runKey, size],
+        );
+        return (await planned()) ?? 0;
+      });
+    },
+
+    async lookupPage(runKey, page) {
       const rows = await db.query<{ sku: string }>(
         `SELECT sku FROM inventory_sync_rows
-          WHERE run_key = $1 AND variant_id IS NULL AND NOT looked_up AND status = 'pending'
+          WHERE run_key = $1 AND lookup_page = $2 AND NOT looked_up
+          ORDER BY sku`,
+        [runKey, page],
+      );
+      return rows.map((r) => r.sku);
+    },
+
+    async unknownToCreate(runKey, limit) {
+      return db.query<{ sku: string; row: StockRow }>(
+        `SELECT sku, row FROM inventory_sync_rows
+          WHERE run_key = $1 AND status = 'unknown' AND NOT create_tried AND NOT disappeared
           ORDER BY sku LIMIT $2`,
         [runKey, limit],
       );
-      return rows.map((r) => r.sku);
+    },
+
+    async recordCreated(runKey, sourceId, tried, created) {
+      assertId('sourceId', sourceId);
+      await db.transaction(async (tx) => {
+        if (created.length > 0) {
+          const ids = json(created.map((f) => ({ sku: f.sku, variant_id: f.variantId })));
+          await tx.query(
+            `INSERT INTO inventory_skus (source_id, sku, variant_id)
+             SELECT $1, x.sku, x.variant_id FROM jsonb_to_recordset($2::jsonb) AS x(sku text, variant_id bigint)
+             ON CONFLICT (source_id, sku) DO UPDATE SET variant_id = EXCLUDED.variant_id`,
+            [sourceId, ids],
+          );
+          await tx.query(
+            `UPDATE inventory_sync_rows r SET variant_id = x.variant_id, status = 'pending'
+               FROM jsonb_to_recordset($2::jsonb) AS x(sku text, variant_id bigint)
+              WHERE r.run_key = $1 AND r.sku = x.sku`,
+            [runKey, ids],
+          );
+        }
+        await tx.query(
+          `UPDATE inventory_sync_rows r SET create_tried = true
+             FROM jsonb_array_elements_text($2::jsonb) AS k(sku)
+            WHERE r.run_key = $1 AND r.sku = k.sku`,
+          [runKey, json(tried)],
+        );
+      });
     },
 
     async resolveIds(runKey, sourceId, looked, found) {

@@ -165,4 +165,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX inventory_sync_rows_by_batch ON inventory_sync_rows (run_key, batch);
     `,
   },
+  {
+    version: 5,
+    name: 'inventory push: planned lookup pages, unknown SKUs tried for creation',
+    sql: `
+      -- A run numbers the SKUs it must look up into pages of 100 once (lookup_page), so several lookups can
+      -- be in flight at a time, each with its own page, and a retried lookup asks for the same SKUs.
+      ALTER TABLE inventory_sync_rows ADD COLUMN lookup_page integer;
+      -- An unknown SKU this run already tried to create through POST /inventory/parents (once per run).
+      ALTER TABLE inventory_sync_rows ADD COLUMN create_tried boolean NOT NULL DEFAULT false;
+      CREATE INDEX inventory_sync_rows_by_lookup_page ON inventory_sync_rows (run_key, lookup_page);
+    `,
+  },
 ];

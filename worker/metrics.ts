@@ -36,11 +36,11 @@ export function createWorkerMetrics(): FlxpointActivityMetrics & {
     'requests',
     'Flxpoint writes recorded by shadow workflows instead of sent, by endpoint',
   );
-  // Inventory sync: variants by what happened to them (pushed, unchanged, failed, unknown, bad_row, disappeared).
+  // Inventory sync: variants by what happened to them (pushed, unchanged, failed, unknown, created, bad_row, disappeared).
   const inventory = meter.createCounter(
     'flxpoint_inventory_variants',
     'variants',
-    'Inventory variants per sync result: pushed, unchanged, failed, unknown (SKU Flxpoint does not know), bad_row, disappeared',
+    'Inventory variants per sync result: pushed, unchanged, failed, unknown (SKU Flxpoint does not know), created (through POST /inventory/parents), bad_row, disappeared',
   );
   const lastSync = meter.createGauge(
     'flxpoint_inventory_last_sync',

@@ -23,12 +23,21 @@ const READ_PAGE_SIZE = 1000;
  * beside its 2,000 PUTs; 100 halves that.
  */
 const DISCOVERY_PAGE_SIZE = 100;
+/** Parents per `POST /inventory/parents` (the documented maximum). */
+const PARENTS_PER_POST = 20;
 /** What a summary carries of bad rows and unknown SKUs: enough to act on, never the catalog. */
 export const SAMPLE_SIZE = 20;
 /** Staged rows of a run that never finished are dropped after this. */
 const STALE_RUN_MS = 7 * 24 * 3600_000;
 
-export type InventoryCount = 'pushed' | 'unchanged' | 'failed' | 'unknown' | 'bad_row' | 'disappeared';
+export type InventoryCount =
+  | 'pushed'
+  | 'unchanged'
+  | 'failed'
+  | 'unknown'
+  | 'created'
+  | 'bad_row'
+  | 'disappeared';
 
 export interface InventoryMetrics {
   /** Variants by what happened to them in a sync (flxpoint_inventory_variants{result,source}). */
@@ -44,6 +53,8 @@ export interface InventorySyncDeps {
   store: InventoryStore;
   stockSource: StockSource;
   disappeared: DisappearedPolicy;
+  /** Create SKUs Flxpoint does not know through POST /inventory/parents (INVENTORY_CREATE_UNKNOWN). */
+  createUnknown?: boolean;
   pacer?: RequestPacer;
   metrics?: FlxpointActivityMetrics & InventoryMetrics;
 }
@@ -63,12 +74,20 @@ export interface StageResult {
 }
 
 export interface DiscoverResult {
-  /** SKUs asked about (0: nothing left to look up, no request was sent). */
+  /** SKUs asked about (0: the page was looked up already, no request was sent). */
   looked: number;
   found: number;
   unknown: number;
   unknownSample: string[];
-  /** More SKUs may need a lookup: call again. */
+}
+
+export interface CreateResult {
+  /** SKUs sent to POST /inventory/parents (0: nothing to create, or creation is off; no request sent). */
+  tried: number;
+  created: number;
+  failed: number;
+  failures: { sku: string; error: string }[];
+  /** More unknown SKUs may wait: call again. */
   more: boolean;
 }
 
@@ -194,21 +213,34 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
     },
 
     /**
-     * Learns the variant ids of up to 100 staged SKUs Flxpoint has not given us yet: one
-     * `GET /inventory/variants?skus=`. Found ids are cached per SKU (never asked again); SKUs Flxpoint does
-     * not return are unknown to it, reported and left out of this run.
+     * Numbers the staged SKUs without a variant id into lookup pages of 100 (once per run), so the workflow
+     * can keep several lookups in flight, each on its own page.
      */
-    async discoverInventoryVariants(input: { runKey: string }): Promise<DiscoverResult> {
-      const skus = await store.needingIds(input.runKey, DISCOVERY_PAGE_SIZE);
-      if (skus.length === 0) return { looked: 0, found: 0, unknown: 0, unknownSample: [], more: false };
+    async planInventoryLookups(input: { runKey: string }): Promise<{ pages: number }> {
+      return { pages: await store.planLookups(input.runKey, DISCOVERY_PAGE_SIZE) };
+    },
+
+    /**
+     * Learns the variant ids of one lookup page (up to 100 staged SKUs Flxpoint has not given us yet): one
+     * `GET /inventory/variants?skus=`. Found ids are cached per SKU (never asked again); SKUs Flxpoint does
+     * not return are unknown to it, reported and left out of this run. A retry of a page already recorded
+     * sends nothing.
+     */
+    async discoverInventoryVariants(input: { runKey: string; page: number }): Promise<DiscoverResult> {
+      const skus = await store.lookupPage(input.runKey, input.page);
+      if (skus.length === 0) return { looked: 0, found: 0, unknown: 0, unknownSample: [] };
       const found = await lookUpVariants(skus);
       await store.resolveIds(input.runKey, sourceId, skus, found);
       const foundSkus = new Set(found.map((f) => f.sku));
       const unknown = skus.filter((s) => !foundSkus.has(s));
       if (unknown.length > 0) {
         log.warn(
-          `Flxpoint does not know ${unknown.length} SKU(s) of source ${sourceKey}: not pushed. Create them in ` +
-            'Flxpoint (or fix the SKU at the stock source); they are looked up again next run',
+          deps.createUnknown
+            ? `Flxpoint does not know ${unknown.length} SKU(s) of source ${sourceKey}: creating them ` +
+                '(INVENTORY_CREATE_UNKNOWN=true)'
+            : `Flxpoint does not know ${unknown.length} SKU(s) of source ${sourceKey}: not pushed. Create ` +
+                'them in Flxpoint, set INVENTORY_CREATE_UNKNOWN=true to let the sync create them, or fix ' +
+                'the SKU at the stock source; they are looked up again next run',
           { sourceKey, skus: unknown.slice(0, SAMPLE_SIZE) },
         );
       }
@@ -218,7 +250,73 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
         found: found.length,
         unknown: unknown.length,
         unknownSample: unknown.slice(0, SAMPLE_SIZE),
-        more: skus.length === DISCOVERY_PAGE_SIZE,
+      };
+    },
+
+    /**
+     * With INVENTORY_CREATE_UNKNOWN, creates up to 20 SKUs this run found unknown: one
+     * `POST /inventory/parents`, a parent of one variant per SKU (parent and variant SKU alike, titled by the
+     * SKU, with the row's stock). Created SKUs get their variant id from the answer and join the run's
+     * batches like any other (a PUT of the same absolute values follows, harmless); a SKU whose creation
+     * failed stays unknown for this run (logged with Flxpoint's reason) and is tried again next run. The
+     * POST is an upsert by SKU (the reference's "create or update"), so a retry never duplicates.
+     */
+    async createUnknownInventoryVariants(input: { runKey: string }): Promise<CreateResult> {
+      const none: CreateResult = { tried: 0, created: 0, failed: 0, failures: [], more: false };
+      if (!deps.createUnknown) return none;
+      const rows = await store.unknownToCreate(input.runKey, PARENTS_PER_POST);
+      if (rows.length === 0) return none;
+      const body = rows.map(({ sku, row }) => ({
+        sku,
+        title: sku,
+        variants: [{ sku, title: sku, ...variantStock(row) }],
+      }));
+      const failures: { sku: string; error: string }[] = [];
+      const created: { sku: string; variantId: number }[] = [];
+      try {
+        const results = await call('inventory-parents', () => deps.client.upsertInventoryParents(body));
+        const byParent = new Map(results.map((r) => [r.sku ?? '', r]));
+        for (const { sku } of rows) {
+          const parent = byParent.get(sku);
+          const variant = parent?.variants?.find((v) => v.sku === sku);
+          const id = variant?.id ?? variant?.inventoryVariantId;
+          if (variant?.success && id != null) created.push({ sku, variantId: id });
+          else
+            failures.push({
+              sku,
+              error: !parent
+                ? 'Flxpoint returned no result for this parent'
+                : variant
+                  ? itemErrorText(variant.errors)
+                  : itemErrorText(parent.errors ?? 'no variant result'),
+            });
+        }
+      } catch (err) {
+        // A refusal of the whole request is recorded for its SKUs (tried again next run); anything
+        // transient is retried now.
+        if (!(err instanceof FlxpointError) || err.retryable) throw toApplicationFailure(err);
+        const error = `the whole request was refused: ${err.message}`.slice(0, 500);
+        for (const { sku } of rows) failures.push({ sku, error });
+      }
+      await store.recordCreated(
+        input.runKey,
+        sourceId,
+        rows.map((r) => r.sku),
+        created,
+      );
+      if (failures.length > 0) {
+        log.warn(
+          `could not create ${failures.length} SKU(s) of source ${sourceKey} in Flxpoint; tried again next run`,
+          { sourceKey, failures: failures.slice(0, SAMPLE_SIZE) },
+        );
+      }
+      count('created', created.length);
+      return {
+        tried: rows.length,
+        created: created.length,
+        failed: failures.length,
+        failures: failures.slice(0, SAMPLE_SIZE),
+        more: rows.length === PARENTS_PER_POST,
       };
     },
 
@@ -403,6 +501,17 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
 }
 
 export type InventorySyncActivities = ReturnType<typeof createInventorySyncActivities>;
+
+/** The stock fields of a new variant, named as POST /inventory/parents names them; absent ones are not sent. */
+function variantStock(row: StockRow): Record<string, unknown> {
+  const v: Record<string, unknown> = { quantity: row.quantity };
+  if (row.cost !== undefined) v.cost = row.cost;
+  if (row.msrp !== undefined) v.msrp = row.msrp;
+  if (row.map !== undefined) v.map = row.map;
+  if (row.listPrice !== undefined) v.inventoryListPrice = row.listPrice;
+  if (row.allowBackorders !== undefined) v.allowBackorders = row.allowBackorders;
+  return v;
+}
 
 function heartbeat(): void {
   try {

@@ -99,6 +99,11 @@ const sourceSettings = {
       error: 'must be "zero" (the default: a SKU gone from the stock source is set to 0) or "leave"',
     })
     .default('zero'),
+  /**
+   * A SKU Flxpoint does not know: created through POST /inventory/parents (a parent of one variant, titled
+   * by its SKU) when true; only reported when false (the default: the catalog is usually managed elsewhere).
+   */
+  inventoryCreateUnknown: flag.default(false),
 };
 const NO_SOURCES = 'no sources configured: set FLXPOINT_SOURCES (e.g. "main:1001")';
 

@@ -55,6 +55,7 @@ export const SOURCE_VARIABLES = {
   FLXPOINT_REQUESTS_PER_SECOND: 'requestsPerSecond',
   INVENTORY_SYNC_INTERVAL: 'inventoryInterval',
   INVENTORY_DISAPPEARED: 'inventoryDisappeared',
+  INVENTORY_CREATE_UNKNOWN: 'inventoryCreateUnknown',
 } as const;
 
 /** The variables outside the two tables above. */

@@ -47,6 +47,7 @@ describe('worker slice', () => {
         requestsPerSecond: 2,
         inventoryInterval: 15 * 60_000,
         inventoryDisappeared: 'zero',
+        inventoryCreateUnknown: false,
       },
     ]);
     expect(c.temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'default' });
@@ -131,11 +132,13 @@ describe('worker slice', () => {
       INVENTORY_STOCK_SOURCE_MAIN: 'file:/data/stock.csv',
       INVENTORY_SYNC_INTERVAL: '5m',
       INVENTORY_DISAPPEARED: 'leave',
+      INVENTORY_CREATE_UNKNOWN: 'true',
     });
     expect(c.sources[0]).toMatchObject({
       stockSource: 'file:/data/stock.csv',
       inventoryInterval: 300_000,
       inventoryDisappeared: 'leave',
+      inventoryCreateUnknown: true,
     });
     expect(
       problemsOf('worker', {
@@ -143,6 +146,7 @@ describe('worker slice', () => {
         INVENTORY_STOCK_SOURCE_MAIN: 'ftp://erp/stock.csv',
         INVENTORY_SYNC_INTERVAL: 'often',
         INVENTORY_DISAPPEARED: 'delete',
+        INVENTORY_CREATE_UNKNOWN: 'sometimes',
       }),
     ).toEqual([
       expect.stringMatching(
@@ -152,6 +156,9 @@ describe('worker slice', () => {
         /^INVENTORY_SYNC_INTERVAL \(source "main" inventoryInterval\): "often" is not a duration/,
       ),
       expect.stringMatching(/^INVENTORY_DISAPPEARED \(source "main" inventoryDisappeared\): must be "zero"/),
+      expect.stringMatching(
+        /^INVENTORY_CREATE_UNKNOWN \(source "main" inventoryCreateUnknown\): must be true or false/,
+      ),
     ]);
     // The schedule Job sees which sources have a stock source, from the environment or the file.
     const file = configFile({ sources: [{ key: 'east', sourceId: 1002, stockSource: 'module:./stock' }] });

@@ -32,6 +32,35 @@ const ids = () => ({ sourceId: 7000 + next, runKey: `inventory-sync:test/run-${n
 describe.each(['embedded', 'postgres'])('inventory store (%s)', (name) => {
   const inv = () => stores.find((s) => s.name === name)!.inv;
 
+  it('unknown SKUs are offered for creation once per run; created ones get their id and are pushed', async () => {
+    const { sourceId, runKey } = ids();
+    const rows = ['N-1', 'N-2', 'N-3'].map((sku, i) => ({
+      sku,
+      row: { sku, quantity: i + 1 },
+      variantId: null,
+      disappeared: false,
+    }));
+    await inv().stage(runKey, sourceId, rows);
+    expect(await inv().planLookups(runKey, 100)).toBe(1);
+    await inv().resolveIds(runKey, sourceId, ['N-1', 'N-2', 'N-3'], []);
+    expect((await inv().unknownToCreate(runKey, 2)).map((r) => [r.sku, r.row.quantity])).toEqual([
+      ['N-1', 1],
+      ['N-2', 2],
+    ]);
+    // N-1 created, N-2 failed: neither is offered again this run.
+    await inv().recordCreated(runKey, sourceId, ['N-1', 'N-2'], [{ sku: 'N-1', variantId: 901 }]);
+    expect((await inv().unknownToCreate(runKey, 20)).map((r) => r.sku)).toEqual(['N-3']);
+    await inv().recordCreated(runKey, sourceId, ['N-3'], []);
+    expect(await inv().unknownToCreate(runKey, 20)).toEqual([]);
+    // The created SKU is pending with its id (pushed with the others) and cached for later runs.
+    expect(await inv().planBatches(runKey, 50)).toBe(1);
+    expect((await inv().batchRows(runKey, sourceId, 0)).map((r) => [r.sku, r.variantId, r.status])).toEqual([
+      ['N-1', 901, 'pending'],
+    ]);
+    expect((await inv().statesOf(sourceId, ['N-1'])).get('N-1')?.variantId).toBe(901);
+    expect((await inv().runCounts(runKey, 5)).counts).toMatchObject({ pending: 1, unknown: 2 });
+  });
+
   it('stages a run, learns ids, plans batches of the given size once, settles a batch', async () => {
     const { sourceId, runKey } = ids();
     const rows = Array.from({ length: 7 }, (_, i) => ({
@@ -41,7 +70,11 @@ describe.each(['embedded', 'postgres'])('inventory store (%s)', (name) => {
       disappeared: false,
     }));
     await inv().stage(runKey, sourceId, rows);
-    expect(await inv().needingIds(runKey, 3)).toEqual(['S-2', 'S-3', 'S-4']);
+    // Lookup pages are numbered once, in SKU order, over the SKUs without an id.
+    expect(await inv().planLookups(runKey, 3)).toBe(2);
+    expect(await inv().planLookups(runKey, 3)).toBe(2);
+    expect(await inv().lookupPage(runKey, 0)).toEqual(['S-2', 'S-3', 'S-4']);
+    expect(await inv().lookupPage(runKey, 1)).toEqual(['S-5', 'S-6']);
     await inv().resolveIds(
       runKey,
       sourceId,
@@ -51,10 +84,11 @@ describe.each(['embedded', 'postgres'])('inventory store (%s)', (name) => {
         { sku: 'S-4', variantId: 104 },
       ],
     );
-    // Looked up once per run: S-3 is unknown now and never asked again in this run.
-    expect(await inv().needingIds(runKey, 10)).toEqual(['S-5', 'S-6']);
+    // Looked up once per run: a retried lookup of page 0 sends nothing; S-3 is unknown now.
+    expect(await inv().lookupPage(runKey, 0)).toEqual([]);
     await inv().resolveIds(runKey, sourceId, ['S-5', 'S-6'], []);
-    expect(await inv().needingIds(runKey, 10)).toEqual([]);
+    expect(await inv().lookupPage(runKey, 1)).toEqual([]);
+    expect(await inv().planLookups(runKey, 3)).toBe(2);
     // The learned ids are cached per SKU for later runs.
     expect(await inv().statesOf(sourceId, ['S-2', 'S-3'])).toEqual(
       new Map([['S-2', { sku: 'S-2', variantId: 102, pushed: null }]]),
