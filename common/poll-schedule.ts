@@ -172,63 +172,83 @@ export type EnsuredSchedule = {
   everyMs: number;
 };
 
-/** Creates or updates the poll schedule of every configured source, or of `only` those. */
-export async function ensurePollSchedules(
-  client: Client,
+/**
+ * The loop behind both: every configured source that `only` names (all when absent) and `wanted` accepts,
+ * in configuration order, one at a time.
+ */
+async function ensureForSources(
   config: SchedulesConfig,
-  only?: readonly string[],
+  only: readonly string[] | undefined,
+  wanted: (source: SourceSettings) => boolean,
+  ensure: (source: SourceSettings, settings: PollScheduleSettings) => Promise<EnsuredSchedule>,
 ): Promise<EnsuredSchedule[]> {
   const settings = pollSettings(config);
   const results: EnsuredSchedule[] = [];
   for (const source of config.sources) {
-    if (only && !only.includes(source.key)) continue;
-    results.push({
+    if (!wanted(source) || (only && !only.includes(source.key))) continue;
+    results.push(await ensure(source, settings));
+  }
+  return results;
+}
+
+/** Creates or updates the poll schedule of every configured source, or of `only` those. */
+export function ensurePollSchedules(
+  client: Client,
+  config: SchedulesConfig,
+  only?: readonly string[],
+): Promise<EnsuredSchedule[]> {
+  return ensureForSources(
+    config,
+    only,
+    () => true,
+    async (source, settings) => ({
       sourceKey: source.key,
       sourceId: source.sourceId,
       scheduleId: pollScheduleId(source.key),
       result: await ensurePollSchedule(client, source, settings),
       everyMs: source.pollInterval,
-    });
-  }
-  return results;
+    }),
+  );
 }
 
 /** Creates or updates the inventory sync schedule of every source that configures a stock source. */
-export async function ensureInventorySchedules(
+export function ensureInventorySchedules(
   client: Client,
   config: SchedulesConfig,
   only?: readonly string[],
 ): Promise<EnsuredSchedule[]> {
-  const settings = pollSettings(config);
-  const results: EnsuredSchedule[] = [];
-  for (const source of config.sources) {
-    if (!source.stockSource || (only && !only.includes(source.key))) continue;
-    results.push({
-      sourceKey: source.key,
-      sourceId: source.sourceId,
-      scheduleId: inventorySyncScheduleId(source.key),
-      result: await ensureSchedule(client, inventoryScheduleOptions(source, settings)),
-      everyMs: source.inventoryInterval,
-    });
-    // The source's urgent-push workflow (intake POST /inventory, CLI `inventory push`): started once, kept.
-    const urgent: InventoryUrgentInput = {
-      sourceKey: source.key,
-      sourceId: source.sourceId,
-      flxpointActivityTimeoutMs: settings.fr.flxpointActivityTimeoutMs,
-    };
-    await client.workflow.start('inventoryUrgentWorkflow', {
-      workflowId: inventoryUrgentWorkflowId(source.sourceId),
-      taskQueue: settings.taskQueue,
-      args: [urgent],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      typedSearchAttributes: [
-        { key: SOURCE_KEY, value: source.key },
-        { key: SOURCE_ID, value: String(source.sourceId) },
-      ],
-      staticSummary: `Urgent inventory pushes of source ${source.key} (${source.sourceId})`,
-    });
-  }
-  return results;
+  return ensureForSources(
+    config,
+    only,
+    (source) => Boolean(source.stockSource),
+    async (source, settings) => {
+      const ensured: EnsuredSchedule = {
+        sourceKey: source.key,
+        sourceId: source.sourceId,
+        scheduleId: inventorySyncScheduleId(source.key),
+        result: await ensureSchedule(client, inventoryScheduleOptions(source, settings)),
+        everyMs: source.inventoryInterval,
+      };
+      // The source's urgent-push workflow (intake POST /inventory, CLI `inventory push`): started once, kept.
+      const urgent: InventoryUrgentInput = {
+        sourceKey: source.key,
+        sourceId: source.sourceId,
+        flxpointActivityTimeoutMs: settings.fr.flxpointActivityTimeoutMs,
+      };
+      await client.workflow.start('inventoryUrgentWorkflow', {
+        workflowId: inventoryUrgentWorkflowId(source.sourceId),
+        taskQueue: settings.taskQueue,
+        args: [urgent],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        typedSearchAttributes: [
+          { key: SOURCE_KEY, value: source.key },
+          { key: SOURCE_ID, value: String(source.sourceId) },
+        ],
+        staticSummary: `Urgent inventory pushes of source ${source.key} (${source.sourceId})`,
+      });
+      return ensured;
+    },
+  );
 }
 
 /** Connects, creates or updates every source's poll (and inventory sync) schedule, logs each, disconnects. */
