@@ -1,5 +1,7 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { FlxpointClient, type FlxpointClientOptions } from '../activities/flxpoint/client';
 import type { ListPageResult } from '../activities/flxpoint-activities';
+import type { InventorySyncActivities } from '../activities/inventory/sync-activities';
 import { createShadowActivities, shadowRoutedStore, tagListMode } from '../activities/shadow-activities';
 import {
   type CallContext,
@@ -76,6 +78,49 @@ export function modeTaggedApi<
   A extends { listNewFulfillmentRequests(input: never): Promise<ListPageResult> },
 >(mode: FlxpointMode | undefined, activities: A): A {
   return tagListMode(activities, mode ?? 'live');
+}
+
+/** The failure type of an inventory activity asked of a shadow worker (non-retryable). */
+export const SHADOW_NO_INVENTORY = 'ShadowModeNoInventory';
+
+/** The first activity each inventory workflow runs (the sync's staging, the urgent path's two): typed. */
+const FIRST_INVENTORY_ACTIVITIES: readonly (keyof InventorySyncActivities)[] = [
+  'stageInventoryDelta',
+  'resolveUrgentVariantIds',
+  'pushUrgentVariants',
+];
+
+/**
+ * Names of the inventory activities (the scheduled sync's and the urgent pushes', activities/inventory/
+ * sync-activities.ts). The rest are plain strings, checked against the real object by
+ * test/unit/shadow-inventory.test.ts; a name that is not (or no longer) an activity costs nothing.
+ */
+export const INVENTORY_ACTIVITY_NAMES: readonly string[] = [
+  ...FIRST_INVENTORY_ACTIVITIES,
+  'planInventoryLookups',
+  'discoverInventoryVariants',
+  'createUnknownInventoryVariants',
+  'planInventoryBatches',
+  'pushInventoryBatch',
+  'finishInventorySync',
+];
+
+/**
+ * A shadow worker pushes no inventory (a push has no shadow form), but a sync scheduled for one of its
+ * sources must not wait on its queue until the workflow's timeout with nothing to see: every inventory
+ * activity fails at once, not retried, with what to do. The first one (staging) fails the sync's workflow,
+ * so the Web UI shows this message within seconds.
+ */
+export function shadowInventoryActivities(
+  stockSourceVariable: string,
+): Record<string, (...args: unknown[]) => Promise<never>> {
+  const message =
+    `shadow mode: this worker does not push inventory; leave ${stockSourceVariable} unset until the source ` +
+    'is live, or run a live worker (FLXPOINT_MODE=live)';
+  const refuse = async (): Promise<never> => {
+    throw ApplicationFailure.create({ type: SHADOW_NO_INVENTORY, message, nonRetryable: true });
+  };
+  return Object.fromEntries(INVENTORY_ACTIVITY_NAMES.map((name) => [name, refuse]));
 }
 
 const refuse = (): never => {

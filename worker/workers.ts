@@ -1,5 +1,5 @@
 import type { DataConverter } from '@temporalio/common';
-import { type NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { type NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Dispatcher } from 'undici';
 import { createFlxpointActivities, createPipelineActivities } from '../activities';
 import { logAcknowledgeMethodFinding } from '../activities/ack-method-finding';
@@ -15,6 +15,7 @@ import {
   modeTaggedApi,
   pipelineStore,
   shadowDepsFor,
+  shadowInventoryActivities,
   shadowPipelineActivities,
 } from './shadow';
 import { flxpointApiTaskQueue } from '../common/task-queues';
@@ -61,6 +62,8 @@ export interface WorkerDeps {
   requestSlots?: RequestSlots;
   /** Stock sources by source key, instead of reading each source's `stockSource` spec (tests). */
   stockSources?: Record<string, StockSource>;
+  /** Where start-up warnings go (a stock source that cannot be opened); default: the SDK runtime's logger. */
+  warn?: (message: string, meta: Record<string, unknown>) => void;
 }
 
 export function flxpointClientFor(
@@ -98,6 +101,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
   // Stock sources first: one that cannot be loaded is a configuration error, raised before any worker exists.
   const stockSources = new Map<string, StockSource | undefined>();
   for (const source of config.sources) stockSources.set(source.key, await stockSourceFor(deps, source));
+  await checkStockSources(deps, stockSources);
   const workers: Worker[] = [];
   // FRs the poll listed, for their workflow's first read (one process: the list runs on this process's
   // source worker, the read on its pipeline worker; another replica's read misses and GETs the FR).
@@ -129,20 +133,23 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
     const client = flxpointClientFor(config, source, deps.dispatcher, pacer, shadow);
     const stockSource = stockSources.get(source.key);
     // The inventory sync runs on the same queue, through the same client and pacer: one token, one budget.
-    // Not in shadow mode: a shadow worker refuses every live write, and an inventory push has no shadow form.
+    // Not in shadow mode: a shadow worker refuses every live write, and an inventory push has no shadow form;
+    // there each inventory activity fails at once, not retried, saying so (worker/shadow.ts).
     const inventory =
-      stockSource && databaseOf(deps.store) && config.flxpoint.mode !== 'shadow'
-        ? createInventorySyncActivities({
-            sourceId: source.sourceId,
-            sourceKey: source.key,
-            client,
-            store: inventoryStoreOf(deps.store),
-            stockSource,
-            disappeared: source.inventoryDisappeared,
-            pacer,
-            metrics: deps.metrics,
-          })
-        : {};
+      stockSource && config.flxpoint.mode === 'shadow'
+        ? shadowInventoryActivities(stockSourceVariable(source.key))
+        : stockSource && databaseOf(deps.store)
+          ? createInventorySyncActivities({
+              sourceId: source.sourceId,
+              sourceKey: source.key,
+              client,
+              store: inventoryStoreOf(deps.store),
+              stockSource,
+              disappeared: source.inventoryDisappeared,
+              pacer,
+              metrics: deps.metrics,
+            })
+          : {};
     workers.push(
       await Worker.create({
         ...common,
@@ -177,11 +184,50 @@ async function stockSourceFor(deps: WorkerDeps, source: SourceConfig): Promise<S
   if (injected) return injected;
   if (!source.stockSource) return undefined;
   try {
-    return await loadStockSource(source.stockSource);
+    return await loadStockSource(source.stockSource, { setting: stockSourceVariable(source.key) });
   } catch (err) {
     throw new StockSourceConfigError(`${stockSourceVariable(source.key)}: ${(err as Error).message}`, {
       cause: err,
     });
+  }
+}
+
+/**
+ * Once at start, for each source this process serves: can its stock source be opened (a file exists and is
+ * readable; a module loaded already, an HTTP endpoint is not asked)? If not, a warning naming the source and
+ * the problem, and the worker starts anyway: the file may appear later (an ERP export that runs hourly); until
+ * then each sync's staging fails with the same message. A shadow worker says instead that it pushes no
+ * inventory. A module that cannot be loaded stays a configuration error (exit 2): it ships with the worker.
+ */
+async function checkStockSources(
+  deps: WorkerDeps,
+  stockSources: Map<string, StockSource | undefined>,
+): Promise<void> {
+  const warn =
+    deps.warn ??
+    ((message: string, meta: Record<string, unknown>) => Runtime.instance().logger.warn(message, meta));
+  const only = deps.roles?.sources;
+  for (const source of deps.config.sources) {
+    const stock = stockSources.get(source.key);
+    if (!stock || (only && !only.includes(source.key))) continue;
+    const variable = stockSourceVariable(source.key);
+    if (deps.config.flxpoint.mode === 'shadow') {
+      warn(
+        `source ${source.key}: ${variable} is set, but this worker is in shadow mode and pushes no inventory: ` +
+          `its inventory syncs fail at once; leave ${variable} unset until the source is live`,
+        { sourceKey: source.key, stockSource: stock.name },
+      );
+      continue;
+    }
+    try {
+      await stock.check?.();
+    } catch (err) {
+      warn(
+        `source ${source.key}: stock source ${stock.name} cannot be opened: ${(err as Error).message}. ` +
+          'The worker starts anyway; inventory syncs fail until this is fixed',
+        { sourceKey: source.key, stockSource: stock.name, variable },
+      );
+    }
   }
 }
 
