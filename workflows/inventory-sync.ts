@@ -1,5 +1,5 @@
 import { ActivityFailure, type RetryPolicy } from '@temporalio/common';
-import { continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, log, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type {
   InventorySyncActivities,
   PushResult,
@@ -135,6 +135,26 @@ export async function inventorySyncWorkflow(input: InventorySyncInput): Promise<
     const now = workflowInfo();
     return now.continueAsNewSuggested || now.historyLength >= maxEvents;
   };
+  /** What the Web UI shows under "Current details": phase, progress and counts; never catalog rows. */
+  const details = () => {
+    const t = s.totals;
+    const progress =
+      s.phase === 'discover' && s.lookups !== undefined
+        ? ` · lookups started ${s.nextLookup ?? 0} of ${s.lookups}`
+        : s.phase === 'push'
+          ? ` · batches started ${s.nextBatch} of ${s.batches}`
+          : '';
+    setCurrentDetails(
+      [
+        `**inventory sync** source ${input.sourceKey} (${input.sourceId})${s.stockSource ? ` · ${s.stockSource}` : ''} · run ${s.runs}`,
+        `**phase** ${s.phase}${progress}`,
+        `**read** ${t.read} · **changed** ${t.changed} · **unchanged** ${t.unchanged} · **disappeared** ${t.disappeared} · **bad rows** ${t.badRows}`,
+        `**pushed** ${t.pushed} · **failed** ${t.failed} · **unknown** ${t.unknown} · **created** ${t.created} · **requests** ${t.requests}`,
+      ].join('\n\n'),
+    );
+  };
+  details();
+
   async function maybeContinueAsNew(): Promise<void> {
     if (historyFull()) await continueAsNew<typeof inventorySyncWorkflow>({ ...input, resume: s });
   }
@@ -169,6 +189,7 @@ export async function inventorySyncWorkflow(input: InventorySyncInput): Promise<
     s.problems = staged.problems;
     s.stockSource = staged.stockSource;
     s.phase = 'discover';
+    details();
   }
   if (s.phase === 'discover') {
     if (s.lookups === undefined) {
@@ -176,10 +197,12 @@ export async function inventorySyncWorkflow(input: InventorySyncInput): Promise<
       s.nextLookup = 0;
     }
     s.nextLookup = await windowed(s.nextLookup ?? 0, s.lookups, async (page) => {
+      s.nextLookup = Math.max(s.nextLookup ?? 0, page + 1);
       const d = await api.discoverInventoryVariants({ runKey: s.runKey, page });
       if (d.looked > 0) s.totals.requests++;
       s.totals.unknown += d.unknown;
       for (const sku of d.unknownSample) if (s.unknownSample.length < SAMPLE) s.unknownSample.push(sku);
+      details();
     });
     if (s.nextLookup < s.lookups) await maybeContinueAsNew();
     s.phase = 'create';
@@ -197,15 +220,19 @@ export async function inventorySyncWorkflow(input: InventorySyncInput): Promise<
   if (s.phase === 'plan') {
     s.batches = (await api.planInventoryBatches({ runKey: s.runKey })).batches;
     s.phase = 'push';
+    details();
   }
   if (s.phase === 'push') {
+    details();
     s.nextBatch = await windowed(s.nextBatch, s.batches, async (batch) => {
+      s.nextBatch = Math.max(s.nextBatch, batch + 1);
       try {
         const r = await api.pushInventoryBatch({ runKey: s.runKey, batch });
         s.totals.requests += r.requests;
         s.totals.pushed += r.confirmed;
         s.totals.failed += r.failed;
         for (const f of r.failures) if (s.failureSample.length < SAMPLE) s.failureSample.push(f);
+        details();
       } catch (err) {
         // A batch that cannot be pushed (its retries ran out, or a non-retryable answer) must not stop the
         // others: its rows keep their old confirmed state, so the next run pushes them again.
@@ -219,6 +246,7 @@ export async function inventorySyncWorkflow(input: InventorySyncInput): Promise<
     });
     if (s.nextBatch < s.batches) await maybeContinueAsNew();
     s.phase = 'finish';
+    details();
   }
   const finished = await api.finishInventorySync({ runKey: s.runKey });
   // Rows of batches that failed as a whole are still `pending` in the store's counts.
