@@ -1,11 +1,18 @@
 import { Context, log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { FlxpointClient } from '../flxpoint/client';
 import { FlxpointError, toApplicationFailure } from '../flxpoint/errors';
 import { itemErrorText } from '../flxpoint/inventory-schemas';
 import type { FlxpointActivityMetrics } from '../flxpoint-activities';
 import type { RequestPacer } from '../request-pacer';
 import type { InventoryStore, StagedRow } from '../../store/inventory-store';
-import type { RowProblem, StockRow, StockSource } from '../../stock-sources/types';
+import {
+  type RowProblem,
+  type StockPage,
+  type StockRow,
+  type StockSource,
+  StockSourceError,
+} from '../../stock-sources/types';
 import { confirmedState, type DisappearedPolicy, disappearedRow, stockChanged } from './delta';
 import { buildVariantUpdate, MAX_VARIANTS_PER_PUT } from './variant-update';
 
@@ -31,13 +38,7 @@ export const SAMPLE_SIZE = 20;
 const STALE_RUN_MS = 7 * 24 * 3600_000;
 
 export type InventoryCount =
-  | 'pushed'
-  | 'unchanged'
-  | 'failed'
-  | 'unknown'
-  | 'created'
-  | 'bad_row'
-  | 'disappeared';
+  'pushed' | 'unchanged' | 'failed' | 'unknown' | 'created' | 'bad_row' | 'disappeared';
 
 export interface InventoryMetrics {
   /** Variants by what happened to them in a sync (flxpoint_inventory_variants{result,source}). */
@@ -163,7 +164,7 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
         disappeared: 0,
         stockSource: deps.stockSource.name,
       };
-      for await (const page of deps.stockSource.read({ pageSize: READ_PAGE_SIZE })) {
+      for await (const page of readStock(deps.stockSource, READ_PAGE_SIZE)) {
         heartbeat();
         out.badRows += page.problems.length;
         for (const p of page.problems) if (out.problems.length < SAMPLE_SIZE) out.problems.push(p);
@@ -501,6 +502,26 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
 }
 
 export type InventorySyncActivities = ReturnType<typeof createInventorySyncActivities>;
+
+/**
+ * The stock source's pages; a permanent StockSourceError (a missing file, an endpoint that refuses us: the
+ * operator must fix the configuration) becomes a non-retryable failure, so the sync ends at once with that
+ * message in the Web UI and the log instead of retrying until its timeout. Anything else is retried.
+ */
+async function* readStock(source: StockSource, pageSize: number): AsyncIterable<StockPage> {
+  try {
+    yield* source.read({ pageSize });
+  } catch (err) {
+    if (err instanceof StockSourceError && err.permanent) {
+      throw ApplicationFailure.create({
+        type: 'StockSourceUnreadable',
+        message: err.message,
+        nonRetryable: true,
+      });
+    }
+    throw err;
+  }
+}
 
 /** The stock fields of a new variant, named as POST /inventory/parents names them; absent ones are not sent. */
 function variantStock(row: StockRow): Record<string, unknown> {

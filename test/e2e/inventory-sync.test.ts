@@ -171,6 +171,63 @@ describe('inventory sync (delta push) against the simulator', () => {
     expect(puts).toBe(0);
     expect(quantityOf(sku(N - 9))).toBe(300 + N - 9);
   }, 180_000);
+
+  it('INVENTORY_CREATE_UNKNOWN=true creates SKUs Flxpoint does not know; a failed creation is tried next run', async () => {
+    const POST = 'inventory.parents.upsert';
+    const count = (e: string) => p.counters().requestsByEndpoint[e] ?? 0;
+    p.config.sources[0]!.inventoryCreateUnknown = true;
+    await p.stopWorkers();
+    await p.startWorkers();
+    const extra = ['NEW-1,4,1.25', 'NEW-2,5,2.5', 'NEW-3,6,1'];
+    writeStock((i) => (i > N - 10 ? undefined : 300 + i), extra);
+    // First every creation fails inside the 200 (the simulator's per-item fault).
+    p.sim.state.setFaults({ seed: 3, rules: { [POST]: { itemFailure: 1 } } });
+    const posts0 = count(POST);
+    const failing = await sync();
+    p.sim.state.clearFaults();
+    expect(failing.summary).toMatchObject({ changed: 3, unknown: 3, created: 0, pushed: 0 });
+    expect(failing.summary.failureSample[0]!.error).toMatch(/Temporary failure/);
+    expect(count(POST) - posts0).toBe(1);
+    expect(p.sim.state.inventory.bySku(p.sourceId, 'NEW-1')).toBeUndefined();
+
+    const creating = await sync();
+    expect(creating.summary).toMatchObject({ changed: 3, unknown: 0, created: 3, pushed: 3, failed: 0 });
+    expect(count(POST) - posts0).toBe(2); // one POST for the three
+    expect(creating.gets).toBe(1); // looked up first: Flxpoint did not know them
+    expect(creating.puts).toBe(1); // then pushed with the others
+    expect(p.sim.state.inventory.bySku(p.sourceId, 'NEW-1')).toMatchObject({ quantity: 4, cost: 1.25 });
+    expect(quantityOf('NEW-3')).toBe(6);
+
+    // Known now: the next run has nothing to do.
+    const after = await sync();
+    expect(after.summary).toMatchObject({ changed: 0, created: 0, unknown: 0 });
+    expect(after.gets + after.puts).toBe(0);
+    expect(count(POST) - posts0).toBe(2);
+  }, 180_000);
+
+  it('a stock file that does not exist ends the sync at once, saying which file and what to do', async () => {
+    const configured = p.config.sources[0]!.stockSource;
+    p.config.sources[0]!.stockSource = `file:${join(dir, 'missing.csv')}`;
+    await p.stopWorkers();
+    await p.startWorkers();
+    try {
+      const started = Date.now();
+      const err = await sync().then(
+        () => undefined,
+        (e: unknown) => e as Error & { cause?: Error & { cause?: Error } },
+      );
+      expect(err).toBeDefined();
+      // Not retried until the run's timeout: one attempt, a non-retryable failure naming the file.
+      expect(Date.now() - started).toBeLessThan(30_000);
+      const root = err!.cause?.cause ?? err!.cause;
+      expect(root?.message).toMatch(/missing\.csv/);
+      expect(root?.message).toMatch(/does not exist/);
+    } finally {
+      p.config.sources[0]!.stockSource = configured;
+      await p.stopWorkers();
+      await p.startWorkers();
+    }
+  }, 120_000);
 });
 
 describe('inventory sync schedule', () => {
