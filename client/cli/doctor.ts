@@ -1,5 +1,7 @@
 import { type Command } from 'commander';
+import { stockSourceVariable } from '../../common/config/variables';
 import { formatDoctorReport, runDoctor, type DoctorReport } from '../doctor/probe';
+import { checkStockSource } from '../doctor/stock';
 import { sourceKey } from './args';
 import { action, type CliContext } from './context';
 import { CliError, usageError } from './errors';
@@ -13,7 +15,8 @@ export function doctorCommand(program: Command): void {
     .command('doctor')
     .description(
       'read-only check of the Flxpoint API with the worker settings: token, list dialect, envelope, page base, ' +
-        'whole FRs in the list, the token source; prints the settings to use (never writes)',
+        'whole FRs in the list, the token source, and the first page of each INVENTORY_STOCK_SOURCE_<KEY>; ' +
+        'prints the settings to use (never writes)',
     )
     .option('--source <key>', 'check this source only (default: every configured source)', sourceKey)
     .action(action((ctx: CliContext, opts: { source?: string }) => doctor(ctx, opts)));
@@ -37,6 +40,12 @@ async function doctor(ctx: CliContext, opts: { source?: string }): Promise<void>
       configuredDialect: config.flxpoint.listDialect,
       requestTimeoutMs: config.flxpoint.requestTimeout,
     });
+    // A source with a stock source: can an inventory sync read it (first page; one request for http:)?
+    if (s.stockSource) {
+      const stock = await checkStockSource(s.stockSource, { setting: stockSourceVariable(s.key) });
+      report.checks.push(stock);
+      if (stock.status === 'fail') report.failed = true;
+    }
     reports.push({ sourceKey: s.key, ...report });
   }
   out.result(reports, (rs) =>
