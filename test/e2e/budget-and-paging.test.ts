@@ -1,30 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectTemporal, type TestTemporal } from '../helpers/temporal';
-import { drained, eventually, startPipeline, type Pipeline } from '../helpers/pipeline';
+import { describe, expect, it } from 'vitest';
+import { drained, eventually, pipelinePerTest } from '../helpers/pipeline';
 
 // The 2 req/s budget and offset paging, on the real dev server against the simulator's token bucket.
 
 describe('request budget and paging', () => {
-  let t: TestTemporal;
-  let p: Pipeline | undefined;
-  beforeAll(async () => {
-    t = await connectTemporal();
-  });
-  afterEach(async () => {
-    await p?.close();
-    p = undefined;
-  });
-  afterAll(async () => t?.close());
+  const e2e = pipelinePerTest();
 
   it('rides out a 429 storm without Retry-After: every FR acknowledged once, no request above the budget', async () => {
-    p = await startPipeline(t, {
+    const pl = await e2e.start({
       seed: { count: 8, itemsPerFr: 1 },
       requestsPerSecond: 2,
       // The simulator enforces Flxpoint's limit strictly: 2 req/s per token, bucket of 2. On top of it, a
       // storm of 429s the client cannot predict, answered without Retry-After (the real API documents none).
       simulator: { rateLimit: { enabled: true, ratePerSec: 2, burst: 2, retryAfter: 'none' } },
     });
-    const pl = p;
     pl.sim.state.setFaults({ seed: 7, rules: { '*': { rateLimit429: 0.4 } } });
     const started = Date.now();
     await pl.poll();
@@ -44,8 +33,7 @@ describe('request budget and paging', () => {
   it('misses no FR when acknowledgements shift the offsets while it pages (10 pages of NEW FRs)', async () => {
     // Ten pages of twelve: every page boundary can shift. (It was 320 FRs in pages of 40: the same paging,
     // but 320 FR workflows took 5+ minutes through the shared dev server when the cores were busy.)
-    p = await startPipeline(t, { seed: { count: 120, itemsPerFr: 1 }, pageSize: 12, requestsPerSecond: 200 });
-    const pl = p;
+    const pl = await e2e.start({ seed: { count: 120, itemsPerFr: 1 }, pageSize: 12, requestsPerSecond: 200 });
     // Someone else acknowledges FRs while we page, on top of our own children's acks: both shift offsets.
     const others = pl.frIds.filter((_, i) => i % 7 === 3);
     let k = 0;
@@ -64,7 +52,7 @@ describe('request budget and paging', () => {
     // One poll run found every FR that stayed NEW long enough to be ours: none skipped by a shift.
     const started = new Set<number>();
     for (const id of pl.frIds) {
-      const d = await t.client.workflow
+      const d = await e2e.t.client.workflow
         .getHandle(pl.frWorkflowId(id))
         .describe()
         .catch(() => undefined);

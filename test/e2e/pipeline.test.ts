@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HandlerRejectedError, type FrHandler } from '../../handlers/types';
 import {
   addShipmentUpdate,
@@ -8,31 +8,20 @@ import {
   resumeSignal,
   shipmentSignal,
 } from '../../workflows/definitions';
-import { connectTemporal, type TestTemporal } from '../helpers/temporal';
 import { failureChain, rejectionOf } from '../helpers/failures';
-import { drained, eventually, outcomeOf, startPipeline, type Pipeline } from '../helpers/pipeline';
+import { drained, eventually, outcomeOf, pipelinePerTest, type Pipeline } from '../helpers/pipeline';
 import { inspectStore } from '../../store/inspection';
 
 // The pipeline end to end: real dev server, real workers, real HTTP against the simulator. Assertions
 // are on the simulator's counters (what Flxpoint saw), not on what the workflows say about themselves.
 
 describe('fulfillment-request pipeline', () => {
-  let t: TestTemporal;
-  let p: Pipeline | undefined;
-  beforeAll(async () => {
-    t = await connectTemporal();
-  });
-  afterEach(async () => {
-    await p?.close();
-    p = undefined;
-  });
-  afterAll(async () => t?.close());
+  const e2e = pipelinePerTest();
 
   const ids = (pl: Pipeline) => pl.frIds;
 
   it('acknowledges each of N FRs exactly once, and a second poll while children run starts none again', async () => {
-    p = await startPipeline(t, { seed: { count: 30, itemsPerFr: 2 } });
-    const pl = p;
+    const pl = await e2e.start({ seed: { count: 30, itemsPerFr: 2 } });
     const first = await pl.poll();
     expect(first).toMatchObject({ frsSeen: 30, childrenStarted: 30, alreadyKnown: 0 });
     const second = await pl.poll(); // children still running (waiting for shipments): all already known
@@ -49,11 +38,10 @@ describe('fulfillment-request pipeline', () => {
   });
 
   it('creates shipments from updates and signals, treats a repeat as a no-op, and completes when all is shipped', async () => {
-    p = await startPipeline(t, { seed: { count: 1, itemsPerFr: 2, quantity: { min: 2, max: 2 } } });
-    const pl = p;
+    const pl = await e2e.start({ seed: { count: 1, itemsPerFr: 2, quantity: { min: 2, max: 2 } } });
     await pl.poll();
     const [frId] = ids(pl);
-    const h = t.client.workflow.getHandle(pl.frWorkflowId(frId!));
+    const h = e2e.t.client.workflow.getHandle(pl.frWorkflowId(frId!));
     await eventually('awaiting shipment', async () => (await pl.status(frId!)).step === 'awaiting_shipment');
     const items = (await pl.status(frId!)).items;
     const [a, b] = items;
@@ -83,7 +71,7 @@ describe('fulfillment-request pipeline', () => {
       carrier: 'UPS',
       items: [{ id: b!.id, quantity: 2 }],
     });
-    const final = await outcomeOf(t, pl.frWorkflowId(frId!));
+    const final = await outcomeOf(e2e.t, pl.frWorkflowId(frId!));
     expect(final.outcome).toBe('acknowledged_and_shipped');
     const c = pl.counters();
     expect(c.shipmentsByFr[frId!]).toBe(2);
@@ -118,8 +106,7 @@ describe('fulfillment-request pipeline', () => {
         return { kind: 'accept' };
       },
     };
-    p = await startPipeline(t, { seed: { count: 5, itemsPerFr: 2, quantity: { min: 3, max: 3 } }, handler });
-    const pl = p;
+    const pl = await e2e.start({ seed: { count: 5, itemsPerFr: 2, quantity: { min: 3, max: 3 } }, handler });
     const [fill, kill, reject, fail, zero] = ids(pl);
     decisions
       .set(fill!, 'fill')
@@ -128,11 +115,11 @@ describe('fulfillment-request pipeline', () => {
       .set(fail!, 'throw')
       .set(zero!, 'zero');
     await pl.poll();
-    expect((await outcomeOf(t, pl.frWorkflowId(reject!))).outcome).toBe('rejected');
+    expect((await outcomeOf(e2e.t, pl.frWorkflowId(reject!))).outcome).toBe('rejected');
     // A partial that acknowledges nothing cancels the FR: it ends as rejected, not waiting for shipments.
-    expect((await outcomeOf(t, pl.frWorkflowId(zero!))).outcome).toBe('rejected');
+    expect((await outcomeOf(e2e.t, pl.frWorkflowId(zero!))).outcome).toBe('rejected');
     expect(pl.sim.state.getFr(zero!)!.fr.fulfillmentRequestStatus.handle).toBe('canceled');
-    const failed = await outcomeOf(t, pl.frWorkflowId(fail!));
+    const failed = await outcomeOf(e2e.t, pl.frWorkflowId(fail!));
     expect(failed.outcome).toBe('processing_failed');
     const failedFr = pl.sim.state.getFr(fail!)!.fr;
     expect(failedFr.fulfillmentRequestStatus.handle).toBe('processing_error');
@@ -169,17 +156,16 @@ describe('fulfillment-request pipeline', () => {
         return { kind: 'accept' };
       },
     };
-    p = await startPipeline(t, { seed: { count: 3, itemsPerFr: 1, quantity: { min: 2, max: 2 } }, handler });
-    const pl = p;
+    const pl = await e2e.start({ seed: { count: 3, itemsPerFr: 1, quantity: { min: 2, max: 2 } }, handler });
     const [paused, failed, cancelled] = ids(pl);
-    const handle = (id: number) => t.client.workflow.getHandle(pl.frWorkflowId(id));
+    const handle = (id: number) => e2e.t.client.workflow.getHandle(pl.frWorkflowId(id));
     await pl.poll();
     await eventually('handlers running', async () => (await pl.status(paused!)).step === 'handling');
     await handle(paused!).signal(pauseSignal, { reason: 'checking stock by hand' });
     await handle(failed!).signal(failSignal, { reason: 'customer blacklisted' });
     await handle(failed!).signal(failSignal, { reason: '' }); // invalid: refused, changes nothing
     release();
-    const f = await outcomeOf(t, pl.frWorkflowId(failed!));
+    const f = await outcomeOf(e2e.t, pl.frWorkflowId(failed!));
     expect(f.outcome).toBe('processing_failed');
     expect(f.refusals.join('\n')).toMatch(/non-empty reason/);
     expect(pl.sim.state.getFr(failed!)!.fr.processingErrorReason).toBe('customer blacklisted');
@@ -221,7 +207,7 @@ describe('fulfillment-request pipeline', () => {
     );
     expect(pl.counters().processingFailedByFr[cancelled!] ?? 0).toBe(0);
     await handle(cancelled!).signal(cancelSignal, { reason: 'customer cancelled' });
-    const c = await outcomeOf(t, pl.frWorkflowId(cancelled!));
+    const c = await outcomeOf(e2e.t, pl.frWorkflowId(cancelled!));
     expect(c.outcome).toBe('cancelled_by_operator');
     expect(pl.sim.state.getFr(cancelled!)!.fr.fulfillmentRequestStatus.handle).toBe('canceled');
   });
@@ -229,11 +215,10 @@ describe('fulfillment-request pipeline', () => {
   it('ends an FR cancelled or voided upstream as such, and one acknowledged by someone else as a conflict', async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));
-    p = await startPipeline(t, {
+    const pl = await e2e.start({
       seed: { count: 3, itemsPerFr: 1 },
       handler: { name: 'gated', decide: async () => (await gate, { kind: 'accept' }) },
     });
-    const pl = p;
     const [cancelled, voided, ackedElsewhere] = ids(pl);
     await pl.poll();
     await eventually('handlers running', async () => (await pl.status(cancelled!)).step === 'handling');
@@ -242,14 +227,14 @@ describe('fulfillment-request pipeline', () => {
     pl.sim.state.acknowledgeAsSomeoneElse(ackedElsewhere!);
     release();
     // The ack is answered 400: logged, not retried; the FR ends as cancelled upstream.
-    expect((await outcomeOf(t, pl.frWorkflowId(cancelled!))).outcome).toBe('cancelled_upstream');
-    expect((await outcomeOf(t, pl.frWorkflowId(voided!))).outcome).toBe('cancelled_upstream');
+    expect((await outcomeOf(e2e.t, pl.frWorkflowId(cancelled!))).outcome).toBe('cancelled_upstream');
+    expect((await outcomeOf(e2e.t, pl.frWorkflowId(voided!))).outcome).toBe('cancelled_upstream');
     const c = pl.counters();
     expect(c.ackAttemptsByFr[cancelled!]).toBe(1);
     expect(c.ackAttemptsByFr[voided!]).toBe(1);
     // Our ack is refused; reading the FR shows it acknowledged although no attempt of ours can have done it:
     // not taken as ours (docs/flxpoint-api.md, "Read-back rules").
-    const elsewhere = await outcomeOf(t, pl.frWorkflowId(ackedElsewhere!));
+    const elsewhere = await outcomeOf(e2e.t, pl.frWorkflowId(ackedElsewhere!));
     expect(elsewhere.outcome).toBe('conflict');
     expect(elsewhere.conflicts![0]).toMatch(/acknowledged in Flxpoint, but not by this worker/);
     expect(c.ackSuccessByFr[ackedElsewhere!] ?? 0).toBe(0);

@@ -1,22 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { connectTemporal, type TestTemporal } from '../helpers/temporal';
-import { drained, startPipeline, type Pipeline } from '../helpers/pipeline';
+import { drained, pipelinePerTest, type Pipeline } from '../helpers/pipeline';
 
 // Safe defaults (issue 9 item 3) and list-fed FRs (item 2), end to end: real dev server, real workers,
 // real HTTP against the simulator. The worker is given NO dialect settings at all.
 
 describe('safe defaults against the reference contract', () => {
-  let t: TestTemporal;
-  let p: Pipeline | undefined;
-  beforeAll(async () => {
-    t = await connectTemporal();
-  });
-  afterEach(async () => {
-    await p?.close();
-    p = undefined;
-  });
-  afterAll(async () => t?.close());
+  const e2e = pipelinePerTest();
 
   /** True when Temporal never started a workflow for this FR. */
   const neverStarted = async (pl: Pipeline, frId: number) => {
@@ -30,13 +20,12 @@ describe('safe defaults against the reference contract', () => {
   };
 
   it('with no dialect settings, processes every waiting FR once from the list (no GET per FR) on a server that ignores unknown parameters', async () => {
-    p = await startPipeline(t, {
+    const pl = await e2e.start({
       seed: { count: 12, itemsPerFr: 2 },
       pageSize: 5,
       // What the docs say: reference parameters only (the guide's are ignored), a bare array, PATCH acknowledge.
       simulator: { listDialects: ['reference'], listEnvelope: 'array', acknowledgeMethods: ['PATCH'] },
     });
-    const pl = p;
     expect(pl.config.flxpoint).toMatchObject({ listDialect: 'reference', acknowledgeMethod: 'PATCH' });
     const [ackedElsewhere, cancelled, ...waiting] = pl.frIds;
     pl.sim.state.acknowledgeAsSomeoneElse(ackedElsewhere!);
@@ -57,11 +46,10 @@ describe('safe defaults against the reference contract', () => {
   });
 
   it('falls back to POST once when the server refuses PATCH acknowledge, then keeps using POST', async () => {
-    p = await startPipeline(t, {
+    const pl = await e2e.start({
       seed: { count: 4 },
       simulator: { acknowledgeMethods: ['POST'] },
     });
-    const pl = p;
     pl.sim.state.resetCounters();
     await pl.poll();
     await drained('FRs acknowledged', () => pl.frIds.filter((id) => pl.counters().ackSuccessByFr[id] !== 1));
@@ -75,26 +63,16 @@ describe('safe defaults against the reference contract', () => {
 });
 
 describe('the poller defends itself against a server that ignores the list query', () => {
-  let t: TestTemporal;
-  let p: Pipeline | undefined;
-  beforeAll(async () => {
-    t = await connectTemporal();
-  });
-  afterEach(async () => {
-    await p?.close();
-    p = undefined;
-  });
-  afterAll(async () => t?.close());
+  const e2e = pipelinePerTest();
 
   it('never starts an FR that is not waiting, says the filter was ignored and stops paging after one page', async () => {
     // The server speaks only the guide dialect: our reference filterStatus/filterPageNumber/filterPageSize
     // are ignored, so every FR comes back, unpaged by our page size (its own default page is 100).
-    p = await startPipeline(t, {
+    const pl = await e2e.start({
       seed: { count: 30, itemsPerFr: 1 },
       pageSize: 10,
       simulator: { listDialects: ['guide'] },
     });
-    const pl = p;
     const notWaiting = pl.frIds.slice(0, 8);
     for (const id of notWaiting.slice(0, 4)) pl.sim.state.acknowledgeAsSomeoneElse(id);
     for (const id of notWaiting.slice(4, 6)) pl.sim.state.cancel(id);

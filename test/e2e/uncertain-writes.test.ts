@@ -1,11 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FrHandler } from '../../handlers/types';
 import type { FaultRules } from '../../simulator/faults';
 import { addShipmentUpdate, failSignal, type FrStatus } from '../../workflows/definitions';
 import { FR_STEP } from '../../common/search-attributes';
 import { inspectStore } from '../../store/inspection';
-import { drained, eventually, outcomeOf, startPipeline, type Pipeline } from '../helpers/pipeline';
-import { connectTemporal, type TestTemporal } from '../helpers/temporal';
+import { drained, eventually, outcomeOf, pipelinePerTest, type Pipeline } from '../helpers/pipeline';
 
 // Uncertain Flxpoint writes settled by reading the FR (issue 9 item 1; docs/flxpoint-api.md "Read-back
 // rules"), end to end: real dev server and workers, real HTTP against a simulator whose 4xx texts are drawn
@@ -15,16 +14,7 @@ import { connectTemporal, type TestTemporal } from '../helpers/temporal';
 const WRITES = ['fr.acknowledge', 'fr.adjust', 'fr.processingFailed', 'shipment.create'] as const;
 
 describe('uncertain writes are settled by reading Flxpoint', () => {
-  let t: TestTemporal;
-  let p: Pipeline | undefined;
-  beforeAll(async () => {
-    t = await connectTemporal();
-  });
-  afterEach(async () => {
-    await p?.close();
-    p = undefined;
-  });
-  afterAll(async () => t?.close());
+  const e2e = pipelinePerTest();
 
   /** Ships every unit not yet shipped or cancelled under one tracking number. */
   async function shipRest(pl: Pipeline, frId: number, trackingNumber: string): Promise<void> {
@@ -35,7 +25,7 @@ describe('uncertain writes are settled by reading Flxpoint', () => {
     const items = st.items
       .map((i) => ({ id: i.id, quantity: i.quantity - i.cancelled - i.voided - i.shipped }))
       .filter((i) => i.quantity > 0);
-    await t.client.workflow
+    await e2e.t.client.workflow
       .getHandle(pl.frWorkflowId(frId))
       .executeUpdate(addShipmentUpdate, { args: [{ trackingNumber, carrier: 'UPS', items }] });
   }
@@ -60,12 +50,11 @@ describe('uncertain writes are settled by reading Flxpoint', () => {
     const rules: FaultRules = Object.fromEntries(
       WRITES.map((w) => [w, { drop: 0.15, dropAfter: 0.3, error5xxAfter: 0.45, status5xx: 502 }]),
     );
-    p = await startPipeline(t, {
+    const pl = await e2e.start({
       seed: { count: 12, itemsPerFr: 2, quantity: { min: 2, max: 2 } },
       handler,
       simulator: { errorWording: 'random', faults: { rules } },
     });
-    const pl = p;
     const ids = pl.frIds;
     ids.forEach((id, i) => decisions.set(id, i % 4 === 2 ? 'partial' : i % 4 === 3 ? 'fail' : 'accept'));
     const of = (what: string) => ids.filter((id) => decisions.get(id) === what);
@@ -73,7 +62,7 @@ describe('uncertain writes are settled by reading Flxpoint', () => {
 
     for (const id of [...of('accept'), ...of('partial')]) await shipRest(pl, id, `TN-${id}`);
     const outcomes = new Map<number, FrStatus>();
-    for (const id of ids) outcomes.set(id, await outcomeOf(t, pl.frWorkflowId(id)));
+    for (const id of ids) outcomes.set(id, await outcomeOf(e2e.t, pl.frWorkflowId(id)));
 
     const c = pl.counters();
     expect(c.faultsInjected.dropAfter, 'answers dropped after the change').toBeGreaterThan(0);
@@ -106,33 +95,31 @@ describe('uncertain writes are settled by reading Flxpoint', () => {
   it('an FR acknowledged by someone else while our handler ran ends as a conflict the operator can find', async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));
-    p = await startPipeline(t, {
+    const pl = await e2e.start({
       seed: { count: 1, itemsPerFr: 1 },
       handler: { name: 'gated', decide: async () => (await gate, { kind: 'accept' }) },
       simulator: { errorWording: 'random' },
     });
-    const pl = p;
     const [id] = pl.frIds;
     await pl.poll();
     await eventually('handler running', async () => (await pl.status(id!)).step === 'handling');
     pl.sim.state.acknowledgeAsSomeoneElse(id!);
     release();
-    const s = await outcomeOf(t, pl.frWorkflowId(id!));
+    const s = await outcomeOf(e2e.t, pl.frWorkflowId(id!));
     expect(s.outcome).toBe('conflict');
     expect(s.conflicts![0]).toMatch(
       /conflict on acknowledge: the FR is acknowledged in Flxpoint, but not by this worker/,
     );
-    const desc = await t.client.workflow.getHandle(pl.frWorkflowId(id!)).describe();
+    const desc = await e2e.t.client.workflow.getHandle(pl.frWorkflowId(id!)).describe();
     expect(desc.typedSearchAttributes.get(FR_STEP)).toBe('conflict');
     expect(pl.counters().ackSuccessByFr[id!] ?? 0, 'our acks').toBe(0);
   });
 
   it('a shipment someone else created under our tracking number is a conflict; the FR goes on', async () => {
-    p = await startPipeline(t, {
+    const pl = await e2e.start({
       seed: { count: 1, itemsPerFr: 1, quantity: { min: 3, max: 3 } },
       simulator: { errorWording: 'random' },
     });
-    const pl = p;
     const [id] = pl.frIds;
     await pl.poll();
     const st = await eventually('awaiting shipment', async () => {
@@ -153,7 +140,7 @@ describe('uncertain writes are settled by reading Flxpoint', () => {
       }),
     });
     expect(res.status).toBe(200);
-    const h = t.client.workflow.getHandle(pl.frWorkflowId(id!));
+    const h = e2e.t.client.workflow.getHandle(pl.frWorkflowId(id!));
     await h.executeUpdate(addShipmentUpdate, {
       args: [{ trackingNumber: 'TN-X', items: [{ id: item, quantity: 3 }] }],
     });
@@ -167,21 +154,20 @@ describe('uncertain writes are settled by reading Flxpoint', () => {
     expect(after.items[0]!.shipped, 'the unit Flxpoint records as shipped').toBe(1);
     expect((await h.describe()).typedSearchAttributes.get(FR_STEP)).toBe('awaiting_shipment_conflict');
     await shipRest(pl, id!, 'TN-Y');
-    expect((await outcomeOf(t, pl.frWorkflowId(id!))).outcome).toBe('acknowledged_and_shipped');
+    expect((await outcomeOf(e2e.t, pl.frWorkflowId(id!))).outcome).toBe('acknowledged_and_shipped');
     const c = pl.counters();
     expect(c.shipmentsByTrackingNumber['TN-X']).toBe(1);
     expect(c.shipmentsByFr[id!]).toBe(2);
   });
 
   it('a shipment refused because the FR was cancelled upstream ends the FR as cancelled_upstream (issue 10 row 8)', async () => {
-    p = await startPipeline(t, { seed: { count: 1, itemsPerFr: 1 }, simulator: { errorWording: 'random' } });
-    const pl = p;
+    const pl = await e2e.start({ seed: { count: 1, itemsPerFr: 1 }, simulator: { errorWording: 'random' } });
     const [id] = pl.frIds;
     await pl.poll();
     await eventually('awaiting shipment', async () => (await pl.status(id!)).step === 'awaiting_shipment');
     pl.sim.state.cancel(id!, 'customer cancelled');
     await shipRest(pl, id!, 'TN-LATE');
-    const s = await outcomeOf(t, pl.frWorkflowId(id!));
+    const s = await outcomeOf(e2e.t, pl.frWorkflowId(id!));
     expect(s.outcome).toBe('cancelled_upstream');
     expect(s.shipments).toMatchObject([
       {
@@ -194,19 +180,20 @@ describe('uncertain writes are settled by reading Flxpoint', () => {
   });
 
   it('a fail that arrives while the acknowledge is in flight is refused and cleared; the FR takes shipments (issue 10 row 1)', async () => {
-    p = await startPipeline(t, {
+    const pl = await e2e.start({
       seed: { count: 1, itemsPerFr: 1 },
       // The acknowledge takes 3 s in Flxpoint: the fail lands while it is in flight.
       simulator: { faults: { rules: { 'fr.acknowledge': { slowMs: 3_000 } } } },
     });
-    const pl = p;
     const [id] = pl.frIds;
     await pl.poll();
     await eventually('acknowledging', async () => (await pl.status(id!)).step === 'acknowledging', 30_000);
-    await t.client.workflow.getHandle(pl.frWorkflowId(id!)).signal(failSignal, { reason: 'wrong warehouse' });
+    await e2e.t.client.workflow
+      .getHandle(pl.frWorkflowId(id!))
+      .signal(failSignal, { reason: 'wrong warehouse' });
     await drained('acknowledged', () => (pl.counters().ackSuccessByFr[id!] === 1 ? [] : [id]));
     await shipRest(pl, id!, 'TN-1');
-    const s = await outcomeOf(t, pl.frWorkflowId(id!));
+    const s = await outcomeOf(e2e.t, pl.frWorkflowId(id!));
     expect(s.outcome).toBe('acknowledged_and_shipped');
     // On a machine so busy that the ack finished before the signal arrived, the fail is refused all the same
     // (as after any acknowledgement); the in-flight case itself is pinned down in fr-workflow.test.ts.

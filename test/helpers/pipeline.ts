@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { Client, WorkflowFailedError } from '@temporalio/client';
-import { vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { describeFailure } from './failures';
 import type { Worker } from '@temporalio/worker';
 import type { FrHandler } from '../../handlers/types';
@@ -17,7 +17,7 @@ import { dataConverterFor } from '../../worker/app';
 import { pollSettings } from '../../common/poll-schedule';
 import type { FrStatus, PollFulfillmentRequestsInput, PollSummary } from '../../workflows/definitions';
 import { statusQuery } from '../../workflows/definitions';
-import { uniqueTaskQueue, workflowBundle, type TestTemporal } from './temporal';
+import { connectTemporal, uniqueTaskQueue, workflowBundle, type TestTemporal } from './temporal';
 
 export const WORKFLOWS_PATH = join(__dirname, '../../workflows/index.ts');
 
@@ -146,6 +146,45 @@ export async function startPipeline(t: TestTemporal, opts: PipelineOptions = {})
   };
   if (opts.startWorkers !== false) await p.startWorkers();
   return p;
+}
+
+/** What pipelinePerTest gives a describe block. */
+export interface PipelinePerTest {
+  /** The connection to the run's dev server; usable inside tests and hooks (connected in beforeAll). */
+  readonly t: TestTemporal;
+  /** Starts this test's pipeline (startPipeline); it is closed after the test. */
+  start(opts?: PipelineOptions): Promise<Pipeline>;
+}
+
+/**
+ * The setup of a describe block whose tests each run their own pipeline: connects to the dev server before
+ * the block, closes the test's pipeline after each test and disconnects after the block. Call it at the
+ * top of the describe callback.
+ */
+export function pipelinePerTest(): PipelinePerTest {
+  let t: TestTemporal | undefined;
+  let current: Pipeline | undefined;
+  beforeAll(async () => {
+    t = await connectTemporal();
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  afterAll(async () => t?.close());
+  const connected = (): TestTemporal => {
+    if (!t) throw new Error('pipelinePerTest: not connected yet (use it inside a test or hook)');
+    return t;
+  };
+  return {
+    get t() {
+      return connected();
+    },
+    async start(opts) {
+      current = await startPipeline(connected(), opts);
+      return current;
+    },
+  };
 }
 
 /**
