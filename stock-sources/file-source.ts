@@ -137,6 +137,8 @@ async function* readCsv(path: string, setting: string, ctx: StockReadContext): A
   );
   // pipe() does not pass the file's errors on (the file may vanish between the check and the open).
   file.on('error', (err) => parser.destroy(fileError(path, setting, err)));
+  // A read stopped early (the doctor's first page, an abort) closes the file too, not just the parser.
+  parser.on('close', () => file.destroy());
   abortOn(ctx, parser);
   async function* records(): AsyncGenerator<FileRecord> {
     for await (const { record, info } of parser as AsyncIterable<{
@@ -171,6 +173,9 @@ async function* readJsonLines(path: string, setting: string, ctx: StockReadConte
     } catch (err) {
       if (ctx.signal?.aborted) throw err;
       throw fileError(path, setting, err);
+    } finally {
+      // readline does not close its input when the read stops early.
+      stream.destroy();
     }
   }
   yield* toPages(records(), ctx.pageSize);

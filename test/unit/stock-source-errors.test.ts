@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -82,6 +82,39 @@ describe('file stock source errors', () => {
     await expect(source.check!()).resolves.toBeUndefined();
     expect(await firstReadError(source)).toBeUndefined();
   });
+});
+
+describe('file stock source, read stopped early', () => {
+  /** Descriptors of this process open on `path` (Linux). */
+  const openOn = (path: string) =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === path;
+      } catch {
+        return false;
+      }
+    }).length;
+
+  it.runIf(process.platform === 'linux')(
+    'closes the file after the first page (doctor, an abort)',
+    async () => {
+      for (const [name, line] of [
+        ['big.csv', (i: number) => `S${i},${i}`],
+        ['big.jsonl', (i: number) => JSON.stringify({ sku: `S${i}`, quantity: i })],
+      ] as const) {
+        const path = join(dir, name);
+        const head = name.endsWith('.csv') ? 'sku,quantity\n' : '';
+        writeFileSync(path, head + Array.from({ length: 50_000 }, (_, i) => line(i)).join('\n'));
+        const source = await loadStockSource(`file:${path}`);
+        for await (const page of source.read({ pageSize: 10 })) {
+          expect(page.rows).toHaveLength(10);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+        expect(openOn(path), name).toBe(0);
+      }
+    },
+  );
 });
 
 describe('http stock source errors', () => {
