@@ -14,7 +14,8 @@ import { connectTemporal, workflowBundle, type TestTemporal } from '../helpers/t
 
 // A stock source the worker cannot serve is visible at once, not after a timeout: a shadow worker
 // (FLXPOINT_MODE=shadow) fails an inventory sync of a source with a stock source within seconds, with what to
-// do in the Web UI's failure; a live worker whose stock file is missing warns at start and starts anyway.
+// do in the Web UI's failure; a live worker whose stock file is missing warns at start and starts anyway,
+// and its syncs fail at once saying which file is missing.
 // Real dev server, real workers, the simulator.
 
 let t: TestTemporal;
@@ -121,5 +122,29 @@ describe('inventory sync that cannot run', () => {
     expect(warnings[0]).toMatch(/The worker starts anyway/);
     expect(workers.length).toBeGreaterThan(0);
     expect(workers.every((w) => w.getState() === 'RUNNING')).toBe(true);
+
+    // A sync meanwhile fails at once (the staging activity makes the permanent StockSourceError
+    // non-retryable) with the same words, instead of retrying until its 30-minute timeout.
+    const pl = p;
+    const started = Date.now();
+    const err = await pl.client.workflow
+      .execute('inventorySyncWorkflow', {
+        taskQueue: pl.config.temporal.taskQueue,
+        workflowId: `inventory-sync:${pl.sourceKey}-missing-test`,
+        args: [{ sourceKey: pl.sourceKey, sourceId: pl.sourceId } satisfies InventorySyncInput],
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = ((err as WorkflowFailedError).cause as ActivityFailure).cause as ApplicationFailure;
+    expect(cause.type).toBe('StockSourceUnreadable');
+    expect(cause.nonRetryable).toBe(true);
+    expect(cause.message).toBe(
+      `stock file ${missing} cannot be read: it does not exist; check ${stockSourceVariable(pl.sourceKey)} ` +
+        'or that the ERP/WMS export ran (and wrote it there)',
+    );
+    expect(Date.now() - started).toBeLessThan(15_000);
   }, 120_000);
 });
