@@ -1,10 +1,11 @@
-import { Context, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FulfillmentRequestSnapshot, ShipmentRecord } from '../common/domain';
 import { flxpointFailureType } from '../common/failure-types';
 import type { FlxpointClient } from './flxpoint/client';
 import type { RequestPacer } from './request-pacer';
-import { FlxpointError, FR_CALL_BACKOFF, LIST_CALL_BACKOFF, toApplicationFailure } from './flxpoint/errors';
+import { FR_CALL_BACKOFF, LIST_CALL_BACKOFF } from './flxpoint/errors';
+import { createFlxpointCall, currentAttempt, type FlxpointActivityMetrics } from './flxpoint-call';
 import type { AdjustRequest } from './flxpoint/schemas';
 import { toSnapshot } from './flxpoint/schemas';
 import { checkSnapshotSize } from './fr-payload-size';
@@ -13,7 +14,8 @@ import { isComplete, screenListPage } from './list-screening';
 
 // Flxpoint activities: exactly one HTTP request each, so the task queue's activity rate limit is the
 // token's request budget. Created once per source with that source's client (and so its token, which
-// never leaves this closure). Errors are translated in one place: toApplicationFailure.
+// never leaves this closure). Requests are paced, measured and their errors translated in one place:
+// flxpoint-call.ts (toApplicationFailure, jittered within the FR or list retry policy).
 //
 // Writes (acknowledge, adjust, processing-failed, shipment) are never sent blind a second time: a retried
 // attempt follows one whose answer may have been lost after Flxpoint acted, so it fails at once with the
@@ -42,9 +44,7 @@ export interface ListPageResult {
   filterIgnored?: string;
 }
 
-export interface FlxpointActivityMetrics {
-  request(outcome: { endpoint: string; ok: boolean; kind?: string; seconds: number }): void;
-}
+export type { FlxpointActivityMetrics };
 
 export function createFlxpointActivities(
   client: FlxpointClient,
@@ -58,19 +58,9 @@ export function createFlxpointActivities(
     listed?: { cache: FrSnapshotCache; sourceId: number };
   },
 ) {
-  async function call<T>(endpoint: string, fn: () => Promise<T>): Promise<T> {
-    await opts.pacer?.take();
-    const started = performance.now();
-    try {
-      const result = await fn();
-      opts.metrics?.request({ endpoint, ok: true, seconds: (performance.now() - started) / 1000 });
-      return result;
-    } catch (err) {
-      const kind = err instanceof FlxpointError ? err.kind : 'unexpected';
-      opts.metrics?.request({ endpoint, ok: false, kind, seconds: (performance.now() - started) / 1000 });
-      const backoff = endpoint === 'list' ? LIST_CALL_BACKOFF : FR_CALL_BACKOFF;
-      throw toApplicationFailure(err, { attempt: currentAttempt(), backoff });
-    }
+  const flxpoint = createFlxpointCall(opts);
+  function call<T>(endpoint: string, fn: () => Promise<T>): Promise<T> {
+    return flxpoint.call(endpoint, fn, endpoint === 'list' ? LIST_CALL_BACKOFF : FR_CALL_BACKOFF);
   }
 
   /** A write: sent on the first attempt only (see the note at the top). */
@@ -184,12 +174,3 @@ export function createFlxpointActivities(
 }
 
 export type FlxpointActivities = ReturnType<typeof createFlxpointActivities>;
-
-/** This activity attempt's number; 1 outside an activity (a direct call in a test or the CLI). */
-function currentAttempt(): number {
-  try {
-    return Context.current().info.attempt;
-  } catch {
-    return 1;
-  }
-}

@@ -1,9 +1,9 @@
 import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FlxpointClient } from '../flxpoint/client';
-import { FlxpointError, toApplicationFailure } from '../flxpoint/errors';
+import { FlxpointError, INVENTORY_CALL_BACKOFF, type RetryBackoff } from '../flxpoint/errors';
 import { itemErrorText } from '../flxpoint/inventory-schemas';
-import type { FlxpointActivityMetrics } from '../flxpoint-activities';
+import { createFlxpointCall, type FlxpointActivityMetrics, flxpointFailure } from '../flxpoint-call';
 import type { RequestPacer } from '../request-pacer';
 import type { InventoryStore, StagedRow } from '../../store/inventory-store';
 import {
@@ -34,6 +34,8 @@ const DISCOVERY_PAGE_SIZE = 100;
 const PARENTS_PER_POST = 20;
 /** What a summary carries of bad rows and unknown SKUs: enough to act on, never the catalog. */
 export const SAMPLE_SIZE = 20;
+/** The urgent activities' retries: left to their workflow's policy, unjittered (see `flxpoint` below). */
+const URGENT = undefined;
 /** Staged rows of a run that never finished are dropped after this. */
 const STALE_RUN_MS = 7 * 24 * 3600_000;
 
@@ -111,34 +113,27 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
     if (n > 0) deps.metrics?.inventory?.(result, n, sourceKey);
   };
 
-  async function call<T>(endpoint: string, fn: () => Promise<T>): Promise<T> {
-    await deps.pacer?.take();
-    const started = performance.now();
-    try {
-      const result = await fn();
-      deps.metrics?.request({ endpoint, ok: true, seconds: (performance.now() - started) / 1000 });
-      return result;
-    } catch (err) {
-      const kind = err instanceof FlxpointError ? err.kind : 'unexpected';
-      deps.metrics?.request({ endpoint, ok: false, kind, seconds: (performance.now() - started) / 1000 });
-      throw err;
-    }
-  }
+  // Paced and measured like the FR calls. A transient failure of the scheduled sync's activities is retried
+  // after a jittered delay within INVENTORY_RETRY, the policy workflows/inventory-sync.ts gives them. The
+  // urgent ones (resolveUrgentVariantIds, pushUrgentVariants) run on workflows/inventory-urgent.ts's own
+  // shorter policy, which is not in common/retry-policies.ts: no jitter (URGENT), so as not to exceed it.
+  const flxpoint = createFlxpointCall(deps);
+  const failure = (err: unknown) => flxpointFailure(err, INVENTORY_CALL_BACKOFF);
 
   /**
    * One `GET /inventory/variants?skus=` for up to 100 SKUs: the ids Flxpoint has for those SKUs of this
    * source (a variant of another source with the same SKU is not ours). Shared by the scheduled discovery
    * and the urgent path.
    */
-  async function lookUpVariants(skus: string[]): Promise<{ sku: string; variantId: number }[]> {
-    let res;
-    try {
-      res = await call('inventory-list', () =>
-        deps.client.listInventoryVariants({ page: 1, pageSize: DISCOVERY_PAGE_SIZE, skus }),
-      );
-    } catch (err) {
-      throw toApplicationFailure(err);
-    }
+  async function lookUpVariants(
+    skus: string[],
+    backoff: RetryBackoff | undefined,
+  ): Promise<{ sku: string; variantId: number }[]> {
+    const res = await flxpoint.call(
+      'inventory-list',
+      () => deps.client.listInventoryVariants({ page: 1, pageSize: DISCOVERY_PAGE_SIZE, skus }),
+      backoff,
+    );
     const wanted = new Set(skus);
     return res.items
       .filter((v) => wanted.has(v.sku) && (v.sourceId == null || v.sourceId === sourceId))
@@ -230,7 +225,7 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
     async discoverInventoryVariants(input: { runKey: string; page: number }): Promise<DiscoverResult> {
       const skus = await store.lookupPage(input.runKey, input.page);
       if (skus.length === 0) return { looked: 0, found: 0, unknown: 0, unknownSample: [] };
-      const found = await lookUpVariants(skus);
+      const found = await lookUpVariants(skus, INVENTORY_CALL_BACKOFF);
       await store.resolveIds(input.runKey, sourceId, skus, found);
       const foundSkus = new Set(found.map((f) => f.sku));
       const unknown = skus.filter((s) => !foundSkus.has(s));
@@ -275,7 +270,9 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
       const failures: { sku: string; error: string }[] = [];
       const created: { sku: string; variantId: number }[] = [];
       try {
-        const results = await call('inventory-parents', () => deps.client.upsertInventoryParents(body));
+        const results = await flxpoint.callRaw('inventory-parents', () =>
+          deps.client.upsertInventoryParents(body),
+        );
         const byParent = new Map(results.map((r) => [r.sku ?? '', r]));
         for (const { sku } of rows) {
           const parent = byParent.get(sku);
@@ -295,7 +292,7 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
       } catch (err) {
         // A refusal of the whole request is recorded for its SKUs (tried again next run); anything
         // transient is retried now.
-        if (!(err instanceof FlxpointError) || err.retryable) throw toApplicationFailure(err);
+        if (!(err instanceof FlxpointError) || err.retryable) throw failure(err);
         const error = `the whole request was refused: ${err.message}`.slice(0, 500);
         for (const { sku } of rows) failures.push({ sku, error });
       }
@@ -341,12 +338,14 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
       let results;
       try {
         results = (
-          await call('inventory-update', () => deps.client.updateInventoryVariants(update.query, update.body))
+          await flxpoint.callRaw('inventory-update', () =>
+            deps.client.updateInventoryVariants(update.query, update.body),
+          )
         ).results;
       } catch (err) {
         // A refusal of the whole request (a 4xx, or an answer we cannot read) fails every row of the batch
         // alone: recorded, retried next run with ids learned again. Anything transient is retried now.
-        if (!(err instanceof FlxpointError) || err.retryable) throw toApplicationFailure(err);
+        if (!(err instanceof FlxpointError) || err.retryable) throw failure(err);
         const error = `the whole batch was refused: ${err.message}`.slice(0, 500);
         const failures = rows.map((r) => ({ sku: r.sku, error }));
         await store.settleBatch(input.runKey, sourceId, {
@@ -421,7 +420,7 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
       for (const [sku, st] of states) if (st.variantId !== null) ids[sku] = st.variantId;
       const missing = input.skus.filter((s) => ids[s] === undefined).slice(0, DISCOVERY_PAGE_SIZE);
       if (missing.length === 0) return { ids, unknown: [], requests: 0 };
-      const found = await lookUpVariants(missing);
+      const found = await lookUpVariants(missing, URGENT);
       await store.cacheVariantIds(sourceId, found);
       for (const f of found) ids[f.sku] = f.variantId;
       const unknown = missing.filter((s) => ids[s] === undefined);
@@ -443,14 +442,11 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
       rows: { row: StockRow; inventoryVariantId: number }[];
     }): Promise<PushResult> {
       const update = buildVariantUpdate(input.rows);
-      let results;
-      try {
-        results = (
-          await call('inventory-update', () => deps.client.updateInventoryVariants(update.query, update.body))
-        ).results;
-      } catch (err) {
-        throw toApplicationFailure(err);
-      }
+      const { results } = await flxpoint.call(
+        'inventory-update',
+        () => deps.client.updateInventoryVariants(update.query, update.body),
+        URGENT,
+      );
       const errorOf = new Map<string, string | null>();
       for (const r of input.rows)
         errorOf.set(r.row.sku, results === null ? null : 'no result for this variant');
