@@ -30,7 +30,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
       executable: { type: 'existing-path', path: cli },
       dbFilename: join(dir, 'temporal.sqlite'),
       searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
-      extraArgs: ['--log-level', 'error'],
+      // One partition per task queue, as scripts/temporal.sh and the cluster's dynamic config: a source
+      // queue's rate limit and task priority apply per partition.
+      extraArgs: [
+        '--log-level',
+        'error',
+        '--dynamic-config-value',
+        'matching.numTaskqueueReadPartitions=1',
+        '--dynamic-config-value',
+        'matching.numTaskqueueWritePartitions=1',
+      ],
     },
   });
   project.provide('temporalAddress', env.address);

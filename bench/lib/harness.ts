@@ -178,9 +178,10 @@ export async function startDevServer(): Promise<DevServer> {
   // BENCH_TEMPORAL_DB=memory: in-memory SQLite, to tell the dev server's file persistence apart from the rest.
   if (process.env.BENCH_TEMPORAL_DB !== 'memory') args.push('--db-filename', join(dir, 't.sqlite'));
   args.push('--log-level', 'error');
-  // BENCH_TEMPORAL_PARTITIONS=1: task queues of one partition, as deploy/temporal/dynamicconfig.yaml sets for
-  // a cluster (the dev server's default is 4, and a queue's rate limit is applied per partition).
-  const partitions = process.env.BENCH_TEMPORAL_PARTITIONS;
+  // Task queues of one partition by default, as scripts/temporal.sh and deploy/temporal/dynamicconfig.yaml
+  // set them (a queue's rate limit and task priority apply per partition); BENCH_TEMPORAL_PARTITIONS=4 for
+  // the dev server's own default, to compare.
+  const partitions = process.env.BENCH_TEMPORAL_PARTITIONS ?? '1';
   if (partitions) {
     for (const k of ['matching.numTaskqueueReadPartitions', 'matching.numTaskqueueWritePartitions'])
       args.push('--dynamic-config-value', `${k}=${Number(partitions)}`);

@@ -7,9 +7,12 @@ import { eventually, startPipeline, type Pipeline } from '../helpers/pipeline';
 import { connectTemporal, type TestTemporal } from '../helpers/temporal';
 
 // One token, one budget: an inventory push and the FR pipeline of the same source at the real 2 req/s,
-// against a simulator that answers 429 beyond 2 req/s (burst 2). The push runs one activity at a time on
-// the source's API queue, so an FR's calls wait behind at most one inventory request, never behind the
-// whole push: acknowledgements arrive within seconds of the idle figure, and nobody draws a 429.
+// against a simulator that answers 429 beyond 2 req/s (burst 2). The push keeps a window of lookups and PUTs
+// scheduled on the source's API queue at Temporal's lowest task priority; FR activities keep the default.
+// Here the window is 30 (the default is 4): 30 inventory tasks waiting for the queue's rate limit are 15 s
+// of budget, so an FR task dispatched in arrival order would wait about that long per call. With priority
+// the server hands it out before them: acknowledgements arrive within seconds of the idle figure, and
+// nobody draws a 429.
 
 const N = 2000; // 40 PUTs + 20 lookups: about 30 s of the budget
 const FRS = 4;
@@ -64,7 +67,7 @@ async function ackLatencies(): Promise<number[]> {
 describe('inventory push and FRs share the token budget', () => {
   it('FR acknowledgements during a push arrive within seconds of the idle figure, with no 429', async () => {
     const idle = await ackLatencies();
-    const input: InventorySyncInput = { sourceKey: p.sourceKey, sourceId: p.sourceId };
+    const input: InventorySyncInput = { sourceKey: p.sourceKey, sourceId: p.sourceId, window: 30 };
     const push = p.client.workflow.execute('inventorySyncWorkflow', {
       taskQueue: p.config.temporal.taskQueue,
       workflowId: `inventory-sync:${p.sourceKey}-budget`,
@@ -84,9 +87,9 @@ describe('inventory push and FRs share the token budget', () => {
     expect(putsWhenAcked).toBeLessThan(N / 50);
     const worst = (xs: number[]) => Math.max(...xs);
     console.info(`FR ack latency ms: idle ${idle.join(', ')}; during push ${during.join(', ')}`);
-    // Measured: idle worst 3.6 s, during the push worst 7.8 s (the issue's target is idle + 5 s). The bound
-    // leaves room for a busy machine and still fails an FR that queues behind the push (about 30 s).
-    expect(worst(during)).toBeLessThan(worst(idle) + 10_000);
+    // The issue's target is idle + 5 s; the bound leaves a little room for a busy machine and still fails
+    // an FR whose calls (a list, an acknowledge) queue behind the window (15 s each).
+    expect(worst(during)).toBeLessThan(worst(idle) + 7_000);
     expect(p.counters().tooManyRequests).toBe(0);
   }, 300_000);
 });
