@@ -2,8 +2,8 @@ import type { RetryPolicy } from '@temporalio/common';
 
 // Every activity retry policy, in one place: the workflows pass them to proxyActivities
 // (workflows/activity-proxies.ts, the inventory workflows), and the Flxpoint activities jitter their own
-// retries within the same policy (activities/flxpoint/errors.ts retryDelayMs reads FLXPOINT_FR_RETRY and
-// FLXPOINT_LIST_RETRY), so the two cannot drift apart. Imported by workflow code: plain data only, no Node
+// retries within the same policy (activities/flxpoint/errors.ts derives FR_CALL_BACKOFF, LIST_CALL_BACKOFF,
+// INVENTORY_CALL_BACKOFF and INVENTORY_URGENT_CALL_BACKOFF from them), so the two cannot drift apart. Imported by workflow code: plain data only, no Node
 // builtins, no I/O, no process.env.
 
 /** Flxpoint calls for one FR: retried with backoff until an operator steps in. */
@@ -42,4 +42,11 @@ export const INVENTORY_RETRY = {
   initialInterval: '2 seconds',
   backoffCoefficient: 2,
   maximumInterval: '1 minute',
+} as const satisfies RetryPolicy;
+
+/** Urgent inventory pushes (workflows/inventory-urgent.ts): a stock-out should not wait a minute. */
+export const INVENTORY_URGENT_RETRY = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
 } as const satisfies RetryPolicy;

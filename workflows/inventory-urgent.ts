@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { InventorySyncActivities } from '../activities/inventory/sync-activities';
+import { INVENTORY_URGENT_RETRY } from '../common/retry-policies';
 import { flxpointApiTaskQueue } from '../common/task-queues';
 import type { StockRow } from '../stock-sources/types';
 
@@ -53,11 +54,7 @@ const MAX_BATCH = 50;
 
 export async function inventoryUrgentWorkflow(input: InventoryUrgentInput): Promise<void> {
   const info = workflowInfo();
-  const retry: RetryPolicy = {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-  };
+  const retry: RetryPolicy = INVENTORY_URGENT_RETRY;
   const api = proxyActivities<InventorySyncActivities>({
     taskQueue: flxpointApiTaskQueue(info.taskQueue, input.sourceKey),
     startToCloseTimeout: input.flxpointActivityTimeoutMs ?? 45_000,

@@ -1,7 +1,12 @@
 import { ApplicationFailure, type RetryPolicy } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { flxpointFailureType, type FlxpointErrorKind } from '../../common/failure-types';
-import { FLXPOINT_FR_RETRY, FLXPOINT_LIST_RETRY, INVENTORY_RETRY } from '../../common/retry-policies';
+import {
+  FLXPOINT_FR_RETRY,
+  FLXPOINT_LIST_RETRY,
+  INVENTORY_RETRY,
+  INVENTORY_URGENT_RETRY,
+} from '../../common/retry-policies';
 
 // The one place that decides what a Flxpoint answer means. Activities never inspect status codes
 // themselves: they throw what the client throws, and `toApplicationFailure` turns it into the failure
@@ -249,6 +254,8 @@ export const FR_CALL_BACKOFF: RetryBackoff = backoffOf(FLXPOINT_FR_RETRY);
 export const LIST_CALL_BACKOFF: RetryBackoff = backoffOf(FLXPOINT_LIST_RETRY);
 /** The inventory sync's Flxpoint calls: 2 s doubling to 1 minute (INVENTORY_RETRY). */
 export const INVENTORY_CALL_BACKOFF: RetryBackoff = backoffOf(INVENTORY_RETRY);
+/** Urgent inventory pushes: INVENTORY_URGENT_RETRY. */
+export const INVENTORY_URGENT_CALL_BACKOFF: RetryBackoff = backoffOf(INVENTORY_URGENT_RETRY);
 
 /**
  * The delay before retry `attempt + 1`: the activity's own policy with "equal jitter", half fixed and half

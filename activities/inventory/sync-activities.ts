@@ -1,7 +1,12 @@
 import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { FlxpointClient } from '../flxpoint/client';
-import { FlxpointError, INVENTORY_CALL_BACKOFF, type RetryBackoff } from '../flxpoint/errors';
+import {
+  FlxpointError,
+  INVENTORY_CALL_BACKOFF,
+  INVENTORY_URGENT_CALL_BACKOFF,
+  type RetryBackoff,
+} from '../flxpoint/errors';
 import { itemErrorText } from '../flxpoint/inventory-schemas';
 import { createFlxpointCall, type FlxpointActivityMetrics, flxpointFailure } from '../flxpoint-call';
 import type { RequestPacer } from '../request-pacer';
@@ -34,8 +39,6 @@ const DISCOVERY_PAGE_SIZE = 100;
 const PARENTS_PER_POST = 20;
 /** What a summary carries of bad rows and unknown SKUs: enough to act on, never the catalog. */
 export const SAMPLE_SIZE = 20;
-/** The urgent activities' retries: left to their workflow's policy, unjittered (see `flxpoint` below). */
-const URGENT = undefined;
 /** Staged rows of a run that never finished are dropped after this. */
 const STALE_RUN_MS = 7 * 24 * 3600_000;
 
@@ -113,10 +116,9 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
     if (n > 0) deps.metrics?.inventory?.(result, n, sourceKey);
   };
 
-  // Paced and measured like the FR calls. A transient failure of the scheduled sync's activities is retried
-  // after a jittered delay within INVENTORY_RETRY, the policy workflows/inventory-sync.ts gives them. The
-  // urgent ones (resolveUrgentVariantIds, pushUrgentVariants) run on workflows/inventory-urgent.ts's own
-  // shorter policy, which is not in common/retry-policies.ts: no jitter (URGENT), so as not to exceed it.
+  // Paced and measured like the FR calls. A transient failure is retried after a jittered delay within the
+  // policy the calling workflow gives the activity: INVENTORY_RETRY for the scheduled sync, the shorter
+  // INVENTORY_URGENT_RETRY for the urgent ones (resolveUrgentVariantIds, pushUrgentVariants).
   const flxpoint = createFlxpointCall(deps);
   const failure = (err: unknown) => flxpointFailure(err, INVENTORY_CALL_BACKOFF);
 
@@ -420,7 +422,7 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
       for (const [sku, st] of states) if (st.variantId !== null) ids[sku] = st.variantId;
       const missing = input.skus.filter((s) => ids[s] === undefined).slice(0, DISCOVERY_PAGE_SIZE);
       if (missing.length === 0) return { ids, unknown: [], requests: 0 };
-      const found = await lookUpVariants(missing, URGENT);
+      const found = await lookUpVariants(missing, INVENTORY_URGENT_CALL_BACKOFF);
       await store.cacheVariantIds(sourceId, found);
       for (const f of found) ids[f.sku] = f.variantId;
       const unknown = missing.filter((s) => ids[s] === undefined);
@@ -445,7 +447,7 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
       const { results } = await flxpoint.call(
         'inventory-update',
         () => deps.client.updateInventoryVariants(update.query, update.body),
-        URGENT,
+        INVENTORY_URGENT_CALL_BACKOFF,
       );
       const errorOf = new Map<string, string | null>();
       for (const r of input.rows)

@@ -7,6 +7,7 @@ import {
   FR_CALL_BACKOFF,
   FlxpointError,
   INVENTORY_CALL_BACKOFF,
+  INVENTORY_URGENT_CALL_BACKOFF,
   LIST_CALL_BACKOFF,
   type RetryBackoff,
 } from '../../activities/flxpoint/errors';
@@ -179,14 +180,21 @@ describe('inventory activities retry a transient Flxpoint failure with jitter wi
     expect(created.failures[0]?.error).toMatch(/^the whole request was refused: /);
   });
 
-  it('leaves the urgent activities to their own workflow policy (no jitter)', async () => {
+  it('jitters the urgent activities within their own, shorter policy (INVENTORY_URGENT_RETRY, cap 30 s)', async () => {
     const env = activityAt(4);
     const acts = activities(unavailable('PUT', '/inventory/variants'));
     const f = await failureOf(
       env.run(acts.pushUrgentVariants, { rows: [{ row: row.row, inventoryVariantId: 11 }] }),
     );
     expect(f.nonRetryable).toBe(false);
-    expect(f.nextRetryDelay).toBeUndefined();
+    const [lo, hi] = bounds(4, INVENTORY_URGENT_CALL_BACKOFF);
+    expect(hi).toBe(8_000); // 1 s doubling: attempt 4 waits up to 8 s
+    expect(f.nextRetryDelay).toBeGreaterThanOrEqual(lo);
+    expect(f.nextRetryDelay).toBeLessThanOrEqual(hi);
+    const late = await failureOf(
+      activityAt(9).run(acts.pushUrgentVariants, { rows: [{ row: row.row, inventoryVariantId: 11 }] }),
+    );
+    expect(late.nextRetryDelay).toBeLessThanOrEqual(30_000);
   });
 
   it('wraps an unexpected error as a retryable Flxpoint.unexpected, jittered the same way', async () => {
