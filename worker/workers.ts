@@ -146,7 +146,7 @@ export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
               store: inventoryStoreOf(deps.store),
               stockSource,
               disappeared: source.inventoryDisappeared,
-            createUnknown: source.inventoryCreateUnknown,
+              createUnknown: source.inventoryCreateUnknown,
               pacer,
               metrics: deps.metrics,
             })

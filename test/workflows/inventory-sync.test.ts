@@ -93,7 +93,12 @@ function stubs(opts: StubOpts) {
             message: 'refused',
             type: 'Flxpoint.bad_request',
           });
-        return { requests: 1, confirmed: 49, failed: 1, failures: [{ sku: `F${batch}`, error: 'Temporary' }] };
+        return {
+          requests: 1,
+          confirmed: 49,
+          failed: 1,
+          failures: [{ sku: `F${batch}`, error: 'Temporary' }],
+        };
       });
     },
     async finishInventorySync() {
@@ -172,7 +177,11 @@ describe('inventorySyncWorkflow', () => {
     });
     expect(summary.runs).toBeGreaterThanOrEqual(2); // maxHistoryEvents 60: continued as new on the way
     expect([...summary.unknownSample].sort()).toEqual(range(6).map((i) => `U${i}`));
-    expect(summary.failureSample.map((f) => f.sku).sort()).toEqual(range(12).map((i) => `F${i}`).sort());
+    expect(summary.failureSample.map((f) => f.sku).sort()).toEqual(
+      range(12)
+        .map((i) => `F${i}`)
+        .sort(),
+    );
   }, 60_000);
 
   it('schedules every inventory activity at the lowest task priority, so FR tasks on the queue go first', async () => {
@@ -183,7 +192,9 @@ describe('inventorySyncWorkflow', () => {
     const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes);
     expect(scheduled.length).toBeGreaterThan(0);
     for (const e of scheduled)
-      expect(e.activityTaskScheduledEventAttributes?.priority?.priorityKey).toBe(INVENTORY_SYNC_TASK_PRIORITY);
+      expect(e.activityTaskScheduledEventAttributes?.priority?.priorityKey).toBe(
+        INVENTORY_SYNC_TASK_PRIORITY,
+      );
   }, 60_000);
 
   it('creates unknown SKUs in rounds until none is left, before planning the batches', async () => {
