@@ -1,11 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { request, WebSocket } from 'undici';
 import { pollScheduleId } from '../common/ids';
 import { tokenFingerprint } from '../simulator/state';
 import type { InventorySyncInput, InventorySyncSummary } from '../workflows/inventory-sync';
 import {
   deleteSchedules,
   flags,
+  freePort,
   machine,
   main,
   percentile,
@@ -33,8 +35,14 @@ import {
 
 const USAGE = `npx tsx bench/inventory.ts [--skus 20000] [--changed-pct 2] [--rate 2] [--frs 4]
   [--idle-rounds 3] [--fr-gap 15] [--store postgres|embedded]
+  [--repeat-unchanged 0] [--repeat-pattern unchanged|alternate] [--worker-node-options ''] [--heap no|yes]
 --fr-gap: seconds between FR rounds during the push (FRs arriving now and then, not a flood that would take
-most of the budget and stretch the push).`;
+most of the budget and stretch the push).
+--repeat-unchanged K: after the three runs, K more syncs (memory over runs: leak or high-water mark?);
+  --repeat-pattern alternate makes every other one a changed-pct run (other SKUs each time).
+--worker-node-options: NODE_OPTIONS of the worker process only (e.g. --max-old-space-size=256).
+--heap yes: the worker runs with --inspect on a loopback port; after each sync the benchmark reads its
+  process.memoryUsage() through the inspector, forces a full GC and reads it again.`;
 const f = flags(
   {
     skus: '20000',
@@ -44,9 +52,83 @@ const f = flags(
     'idle-rounds': '3',
     'fr-gap': '15',
     store: 'postgres',
+    'repeat-unchanged': '0',
+    'repeat-pattern': 'unchanged',
+    'worker-node-options': '',
+    heap: 'no',
   },
   USAGE,
 );
+
+/** The worker's memory as its own process sees it (MB), through the inspector (`--heap yes`). */
+interface HeapReading {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** A minimal Chrome DevTools protocol client on the worker's `--inspect` port. */
+async function inspector(port: number) {
+  const deadline = Date.now() + 30_000;
+  let url: string | undefined;
+  while (!url) {
+    try {
+      const res = await request(`http://127.0.0.1:${port}/json/list`);
+      url = ((await res.body.json()) as { webSocketDebuggerUrl: string }[])[0]?.webSocketDebuggerUrl;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`no inspector on port ${port}`);
+      await sleep(250);
+    }
+  }
+  const ws = new WebSocket(url);
+  await new Promise<void>((resolve, reject) => {
+    ws.onopen = () => resolve();
+    ws.onerror = () => reject(new Error(`inspector ${url}: connection failed`));
+  });
+  let nextId = 1;
+  const pending = new Map<number, (r: { result?: unknown; error?: unknown }) => void>();
+  ws.onmessage = (ev) => {
+    const m = JSON.parse(String(ev.data)) as { id?: number; result?: unknown; error?: unknown };
+    if (m.id !== undefined) pending.get(m.id)?.(m);
+  };
+  const call = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, (m) => {
+        pending.delete(id);
+        if (m.error) reject(new Error(`${method}: ${JSON.stringify(m.error)}`));
+        else resolve(m.result);
+      });
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  const memory = async (): Promise<HeapReading> => {
+    const r = (await call('Runtime.evaluate', {
+      expression: 'JSON.stringify(process.memoryUsage())',
+      returnByValue: true,
+    })) as { result: { value: string } };
+    const mu = JSON.parse(r.result.value) as Record<keyof HeapReading, number>;
+    const mb = (x: number) => Math.round(x / 2 ** 20);
+    return {
+      rss: mb(mu.rss),
+      heapTotal: mb(mu.heapTotal),
+      heapUsed: mb(mu.heapUsed),
+      external: mb(mu.external),
+      arrayBuffers: mb(mu.arrayBuffers),
+    };
+  };
+  return {
+    memory,
+    /** A full (mark-compact) GC, then the memory again. */
+    async afterGc(): Promise<HeapReading> {
+      await call('HeapProfiler.collectGarbage');
+      await sleep(500);
+      return memory();
+    },
+    close: () => ws.close(),
+  };
+}
 
 const sku = (i: number) => `SKU-${String(i).padStart(6, '0')}`;
 
@@ -71,6 +153,14 @@ main(async () => {
     writeFileSync(csv, `sku,quantity\n${quantities.map((q, i) => `${sku(i + 1)},${q}`).join('\n')}\n`);
   writeCsv();
 
+  const inspectPort = f.heap === 'yes' ? await freePort() : 0;
+  const nodeOptions = [
+    process.env.NODE_OPTIONS,
+    f['worker-node-options'],
+    inspectPort ? `--inspect=127.0.0.1:${inspectPort}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   const worker = await startWorker({
     temporalAddress: dev.address,
     simUrl: sim.url,
@@ -83,8 +173,10 @@ main(async () => {
       STORE_URL: storeUrl,
       INVENTORY_STOCK_SOURCE_INV: `file:${csv}`,
       INVENTORY_SYNC_INTERVAL: '24h',
+      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
     },
   });
+  const insp = inspectPort ? await inspector(inspectPort) : undefined;
   await startSchedules(dev.client, worker.config);
   const poll = dev.client.schedule.getHandle(pollScheduleId(key));
 
@@ -117,6 +209,7 @@ main(async () => {
 
   // ---- the three syncs --------------------------------------------------------------------------------
   const runRows: Record<string, string | number>[] = [];
+  const memRows: Record<string, string | number>[] = [];
   let duringLat: number[] = [];
   let pushRssMax = 0;
   let pushRssSamples: number[] = [];
@@ -188,6 +281,30 @@ main(async () => {
       '429s': c.rateLimitedByToken[fp] ?? 0,
       'worker RSS max MB': Math.round(Math.max(...rss, m.rssMaxMb.worker ?? 0)),
     });
+    // Memory per run: does the worker give back what a run took (high-water mark) or keep adding (leak)?
+    const settled: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      settled.push(procStats(worker.pid).rssMb);
+      await sleep(250);
+    }
+    const mem: Record<string, string | number> = {
+      run: label,
+      'wall s': Number(((tEnd - t0) / 1000).toFixed(1)),
+      'RSS median MB': rss.length ? Math.round(percentile(rss, 50)) : '–',
+      'RSS max MB': Math.round(Math.max(...rss, m.rssMaxMb.worker ?? 0)),
+      'RSS 3 s after MB': Math.round(settled[settled.length - 1]!),
+    };
+    if (insp) {
+      const before = await insp.memory();
+      const after = await insp.afterGc();
+      Object.assign(mem, {
+        'heap used / total MB': `${before.heapUsed} / ${before.heapTotal}`,
+        'after full GC: heap used / total MB': `${after.heapUsed} / ${after.heapTotal}`,
+        'external / arrayBuffers MB': `${after.external} / ${after.arrayBuffers}`,
+        'RSS after GC MB': Math.round(procStats(worker.pid).rssMb),
+      });
+    }
+    memRows.push(mem);
     if (withFrs) {
       duringLat = lat;
       pushRssMax = Math.max(...rss, m.rssMaxMb.worker ?? 0);
@@ -202,6 +319,15 @@ main(async () => {
   writeCsv();
   await sync(`2. ${f['changed-pct']} % changed`, false);
   await sync('3. unchanged', false);
+  for (let r = 1; r <= Number(f['repeat-unchanged']); r++) {
+    const change = f['repeat-pattern'] === 'alternate' && r % 2 === 1;
+    if (change) {
+      for (let k = 0; k < changedCount; k++) quantities[(k * step + r) % n]! += 10;
+      writeCsv();
+    }
+    await sync(`${3 + r}. ${change ? `${f['changed-pct']} % changed` : 'unchanged'} (repeat ${r})`, false);
+  }
+  insp?.close();
 
   await deleteSchedules(dev.client, worker.config);
   await worker.stop();
@@ -222,6 +348,14 @@ main(async () => {
   table(
     `FR acknowledgement latency (poll triggered → ack seen by the simulator), ${frsPerRound} FRs per round, same token`,
     [latRow('idle', idleLat), latRow('during the first full push', duringLat)],
+  );
+  table(
+    `Worker memory per run (RSS sampled by pid every 250 ms during the run, then 3 s after it${
+      insp ? '; heap through the inspector, before and after a forced full GC' : ''
+    }), idle median ${Math.round(percentile(idleRss, 50))} MB${
+      f['worker-node-options'] ? `, worker NODE_OPTIONS ${f['worker-node-options']}` : ''
+    }`,
+    memRows,
   );
   table('Worker process RSS (sampled by pid)', [
     {
