@@ -92,7 +92,13 @@ export class ShadowingFlxpointClient extends FlxpointClient {
       endpoint: endpointOf(req),
       method: req.method,
       path: req.path,
-      query: req.query && Object.keys(req.query).length ? { ...req.query } : null,
+      // Writes carry no list-valued parameter; one would be recorded comma-joined.
+      query:
+        req.query && Object.keys(req.query).length
+          ? Object.fromEntries(
+              Object.entries(req.query).map(([k, v]) => [k, typeof v === 'string' ? v : v.join(',')]),
+            )
+          : null,
       body: req.json ?? null,
     });
     if (this.#seqs.size > 1000) this.#seqs.clear();

@@ -150,10 +150,11 @@ export async function handleApi(
       return { status: 200, json: store.getShipment(sourceId, id) };
     case 'inventory.variants.list': {
       const pageSize = intParam(q.get('pageSize'), 'pageSize', 100, 1, 500);
+      const form = state.behavior.arrayQueryForm;
       const list = (name: string) => {
-        const all = q
-          .getAll(name)
-          .flatMap((v) => v.split(','))
+        const values = form === 'comma' ? q.getAll(name).slice(0, 1) : q.getAll(name);
+        const all = values
+          .flatMap((v) => (form === 'repeat' ? [v] : v.split(',')))
           .map((v) => v.trim())
           .filter(Boolean);
         return all.length > 0 ? all : undefined;

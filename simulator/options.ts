@@ -44,6 +44,12 @@ export interface SimulatorBehavior {
   inventoryModifyDefault: InventoryModifyDefault;
   /** `PUT /inventory/variants` answers per-item results (`results`) or an empty 204 (`empty`): undocumented. */
   inventoryPutResponse: 'results' | 'empty';
+  /**
+   * How `GET /inventory/variants` reads its `array[string]` parameters (`skus`, `ids`): undocumented.
+   * `both` (default): repeated and comma-separated; `comma`: the first value only, split at commas
+   * (`skus=a&skus=b` finds only a); `repeat`: each value is one element (`skus=a,b` looks for "a,b").
+   */
+  arrayQueryForm: 'both' | 'comma' | 'repeat';
 }
 
 export interface SimulatorOptions extends Partial<SimulatorBehavior> {
@@ -88,6 +94,7 @@ export const DEFAULT_BEHAVIOR: Readonly<SimulatorBehavior> = Object.freeze<Simul
   errorWording: 'canonical',
   inventoryModifyDefault: 'updateNonNull',
   inventoryPutResponse: 'results',
+  arrayQueryForm: 'both',
 });
 
 export function validateBehavior(b: SimulatorBehavior): SimulatorBehavior {
@@ -120,9 +127,13 @@ export function validateBehavior(b: SimulatorBehavior): SimulatorBehavior {
   if (b.inventoryPutResponse !== 'results' && b.inventoryPutResponse !== 'empty') {
     throw new RangeError('inventoryPutResponse must be results or empty');
   }
+  if (!['both', 'comma', 'repeat'].includes(b.arrayQueryForm)) {
+    throw new RangeError(`arrayQueryForm must be both, comma or repeat, got ${String(b.arrayQueryForm)}`);
+  }
   return {
     inventoryModifyDefault: b.inventoryModifyDefault,
     inventoryPutResponse: b.inventoryPutResponse,
+    arrayQueryForm: b.arrayQueryForm,
     listEnvelope: b.listEnvelope,
     listDialects: [...new Set(b.listDialects)],
     errorWording: b.errorWording,

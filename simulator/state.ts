@@ -224,6 +224,7 @@ function pickBehavior(o: SimulatorOptions): Partial<SimulatorBehavior> {
   if (o.errorWording !== undefined) out.errorWording = o.errorWording;
   if (o.inventoryModifyDefault !== undefined) out.inventoryModifyDefault = o.inventoryModifyDefault;
   if (o.inventoryPutResponse !== undefined) out.inventoryPutResponse = o.inventoryPutResponse;
+  if (o.arrayQueryForm !== undefined) out.arrayQueryForm = o.arrayQueryForm;
   return out;
 }
 

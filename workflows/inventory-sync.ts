@@ -199,7 +199,7 @@ export async function inventorySyncWorkflow(input: InventorySyncInput): Promise<
     s.nextLookup = await windowed(s.nextLookup ?? 0, s.lookups, async (page) => {
       s.nextLookup = Math.max(s.nextLookup ?? 0, page + 1);
       const d = await api.discoverInventoryVariants({ runKey: s.runKey, page });
-      if (d.looked > 0) s.totals.requests++;
+      s.totals.requests += d.requests;
       s.totals.unknown += d.unknown;
       for (const sku of d.unknownSample) if (s.unknownSample.length < SAMPLE) s.unknownSample.push(sku);
       details();

@@ -38,6 +38,9 @@ import {
   headerValue,
 } from './transport';
 
+/** How a list-valued query parameter is written (undocumented): `skus=a,b` or `skus=a&skus=b`. */
+export type ArrayQueryStyle = 'comma' | 'repeat';
+
 // Typed Flxpoint client. Each method is exactly one HTTP request and never retries: an activity wraps one
 // method, so Temporal's retry policy and the task queue's rate limit both count real API calls.
 
@@ -209,13 +212,17 @@ export class FlxpointClient {
   // ---- Inventory (api-reference-digest.md §6) ----
 
   /**
-   * One page of the source's variants (1-based), optionally only these SKUs (at most `pageSize`, sent
-   * comma-separated). A variant that fails its schema is reported in `malformed`, the others still count.
+   * One page of the source's variants (1-based), optionally only these SKUs (at most `pageSize`). How an
+   * `array[string]` query parameter is written is not documented: `comma` sends `skus=a,b` (the form the
+   * FR list's filters use), `repeat` sends `skus=a&skus=b` (OpenAPI's default form). A server that reads
+   * the other form finds no such SKU, so the inventory lookup tells them apart by what comes back
+   * (activities/inventory/sku-query-style.ts). A variant that fails its schema is reported in `malformed`.
    */
   async listInventoryVariants(q: {
     page: number;
     pageSize: number;
     skus?: readonly string[];
+    arrayStyle?: ArrayQueryStyle;
   }): Promise<ListResult<InventoryVariant>> {
     if (q.skus && q.skus.length > q.pageSize)
       throw new RangeError(`listInventoryVariants: ${q.skus.length} skus exceed pageSize ${q.pageSize}`);
@@ -225,7 +232,9 @@ export class FlxpointClient {
       query: {
         page: String(q.page),
         pageSize: String(q.pageSize),
-        ...(q.skus && q.skus.length > 0 ? { skus: q.skus.join(',') } : {}),
+        ...(q.skus && q.skus.length > 0
+          ? { skus: q.arrayStyle === 'repeat' ? [...q.skus] : q.skus.join(',') }
+          : {}),
         includeImages: 'false',
         includeOptions: 'false',
         includeCustomAggregates: 'false',

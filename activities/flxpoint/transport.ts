@@ -21,7 +21,7 @@ export interface OutgoingRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** Path without query, e.g. `/fulfillment-requests/12/acknowledge`; used verbatim in errors. */
   path: string;
-  query?: Record<string, string>;
+  query?: Record<string, string | readonly string[]>;
   json?: unknown;
 }
 
@@ -40,8 +40,7 @@ export interface TransportConfig {
 }
 
 export async function exchange(cfg: TransportConfig, req: OutgoingRequest): Promise<IncomingResponse> {
-  const qs =
-    req.query && Object.keys(req.query).length > 0 ? `?${new URLSearchParams(req.query).toString()}` : '';
+  const qs = req.query && Object.keys(req.query).length > 0 ? `?${queryString(req.query)}` : '';
   const url = `${cfg.baseUrl}${req.path}${qs}`;
   const headers: Record<string, string> = { ...cfg.headers, accept: 'application/json' };
   let body: string | undefined;
@@ -100,4 +99,14 @@ function describeTransportError(err: unknown): string {
 export function headerValue(headers: IncomingResponse['headers'], name: string): string | undefined {
   const v = headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** A list value is sent as the parameter repeated (`skus=a&skus=b`), in order. */
+function queryString(query: Readonly<Record<string, string | readonly string[]>>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (typeof v === 'string') params.append(k, v);
+    else for (const one of v) params.append(k, one);
+  }
+  return params.toString();
 }

@@ -1,6 +1,6 @@
 import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { FlxpointClient } from '../flxpoint/client';
+import type { ArrayQueryStyle, FlxpointClient } from '../flxpoint/client';
 import {
   FlxpointError,
   INVENTORY_CALL_BACKOFF,
@@ -18,6 +18,7 @@ import {
   type StockSource,
   StockSourceError,
 } from '../../stock-sources/types';
+import { SkuQueryStyle } from './sku-query-style';
 import { confirmedState, type DisappearedPolicy, disappearedRow, stockChanged } from './delta';
 import { buildVariantUpdate, MAX_VARIANTS_PER_PUT } from './variant-update';
 
@@ -59,6 +60,8 @@ export interface InventorySyncDeps {
   store: InventoryStore;
   stockSource: StockSource;
   disappeared: DisappearedPolicy;
+  /** The form of the SKU list in lookups to try first (default `comma`); learned from answers after that. */
+  skuQueryStyle?: ArrayQueryStyle;
   /** Create SKUs Flxpoint does not know through POST /inventory/parents (INVENTORY_CREATE_UNKNOWN). */
   createUnknown?: boolean;
   pacer?: RequestPacer;
@@ -82,6 +85,8 @@ export interface StageResult {
 export interface DiscoverResult {
   /** SKUs asked about (0: the page was looked up already, no request was sent). */
   looked: number;
+  /** GETs sent: 1, or 2 while the SKU list form is being learned (sku-query-style.ts); 0 with nothing to ask. */
+  requests: number;
   found: number;
   unknown: number;
   unknownSample: string[];
@@ -122,24 +127,41 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
   const flxpoint = createFlxpointCall(deps);
   const failure = (err: unknown) => flxpointFailure(err, INVENTORY_CALL_BACKOFF);
 
+  // The form of the `skus` list Flxpoint reads, learned from its answers (sku-query-style.ts), per process.
+  const skuStyle = new SkuQueryStyle(deps.skuQueryStyle ?? 'comma', (from, to) =>
+    log.warn(
+      `Flxpoint did not read the SKU list of GET /inventory/variants as skus=${example(from)} but found ` +
+        `SKUs asked as skus=${example(to)}: using that form from now on (source ${sourceKey})`,
+      { sourceKey, from, to },
+    ),
+  );
+
   /**
-   * One `GET /inventory/variants?skus=` for up to 100 SKUs: the ids Flxpoint has for those SKUs of this
-   * source (a variant of another source with the same SKU is not ours). Shared by the scheduled discovery
-   * and the urgent path.
+   * `GET /inventory/variants?skus=` for up to 100 SKUs (twice while the list form is being learned): the ids
+   * Flxpoint has for those SKUs of this source (a variant of another source with the same SKU is not ours).
+   * Shared by the scheduled discovery and the urgent path.
    */
   async function lookUpVariants(
     skus: string[],
     backoff: RetryBackoff | undefined,
-  ): Promise<{ sku: string; variantId: number }[]> {
-    const res = await flxpoint.call(
-      'inventory-list',
-      () => deps.client.listInventoryVariants({ page: 1, pageSize: DISCOVERY_PAGE_SIZE, skus }),
-      backoff,
-    );
+  ): Promise<{ found: { sku: string; variantId: number }[]; requests: number }> {
     const wanted = new Set(skus);
-    return res.items
-      .filter((v) => wanted.has(v.sku) && (v.sourceId == null || v.sourceId === sourceId))
-      .map((v) => ({ sku: v.sku, variantId: v.id }));
+    return skuStyle.lookUp(skus, async (asked, arrayStyle) => {
+      const res = await flxpoint.call(
+        'inventory-list',
+        () =>
+          deps.client.listInventoryVariants({
+            page: 1,
+            pageSize: DISCOVERY_PAGE_SIZE,
+            skus: asked,
+            arrayStyle,
+          }),
+        backoff,
+      );
+      return res.items
+        .filter((v) => wanted.has(v.sku) && (v.sourceId == null || v.sourceId === sourceId))
+        .map((v) => ({ sku: v.sku, variantId: v.id }));
+    });
   }
 
   return {
@@ -226,8 +248,8 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
      */
     async discoverInventoryVariants(input: { runKey: string; page: number }): Promise<DiscoverResult> {
       const skus = await store.lookupPage(input.runKey, input.page);
-      if (skus.length === 0) return { looked: 0, found: 0, unknown: 0, unknownSample: [] };
-      const found = await lookUpVariants(skus, INVENTORY_CALL_BACKOFF);
+      if (skus.length === 0) return { looked: 0, found: 0, unknown: 0, unknownSample: [], requests: 0 };
+      const { found, requests } = await lookUpVariants(skus, INVENTORY_CALL_BACKOFF);
       await store.resolveIds(input.runKey, sourceId, skus, found);
       const foundSkus = new Set(found.map((f) => f.sku));
       const unknown = skus.filter((s) => !foundSkus.has(s));
@@ -245,6 +267,7 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
       count('unknown', unknown.length);
       return {
         looked: skus.length,
+        requests,
         found: found.length,
         unknown: unknown.length,
         unknownSample: unknown.slice(0, SAMPLE_SIZE),
@@ -422,7 +445,7 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
       for (const [sku, st] of states) if (st.variantId !== null) ids[sku] = st.variantId;
       const missing = input.skus.filter((s) => ids[s] === undefined).slice(0, DISCOVERY_PAGE_SIZE);
       if (missing.length === 0) return { ids, unknown: [], requests: 0 };
-      const found = await lookUpVariants(missing, INVENTORY_URGENT_CALL_BACKOFF);
+      const { found, requests } = await lookUpVariants(missing, INVENTORY_URGENT_CALL_BACKOFF);
       await store.cacheVariantIds(sourceId, found);
       for (const f of found) ids[f.sku] = f.variantId;
       const unknown = missing.filter((s) => ids[s] === undefined);
@@ -433,7 +456,7 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
         });
       }
       count('unknown', unknown.length);
-      return { ids, unknown, requests: 1 };
+      return { ids, unknown, requests };
     },
 
     /**
@@ -520,6 +543,8 @@ async function* readStock(source: StockSource, pageSize: number): AsyncIterable<
     throw err;
   }
 }
+
+const example = (style: ArrayQueryStyle) => (style === 'comma' ? 'A,B' : 'A&skus=B');
 
 /** The stock fields of a new variant, named as POST /inventory/parents names them; absent ones are not sent. */
 function variantStock(row: StockRow): Record<string, unknown> {

@@ -40,6 +40,25 @@ describe('Flxpoint client: inventory', () => {
     await c.close();
   });
 
+  it('writes the SKU list comma-joined or repeated; a server reading the other form finds (almost) nothing', async () => {
+    const c = client();
+    const skus = ['SKU-000003', 'SKU-000004', 'SKU-000005'];
+    const found = async (arrayStyle: 'comma' | 'repeat') =>
+      (await c.listInventoryVariants({ page: 1, pageSize: 50, skus, arrayStyle })).items.map((v) => v.sku);
+    try {
+      for (const form of ['both', 'comma', 'repeat'] as const) {
+        sim.state.setBehavior({ arrayQueryForm: form });
+        expect(await found('comma'), `${form} server, comma`).toEqual(form === 'repeat' ? [] : skus);
+        expect(await found('repeat'), `${form} server, repeat`).toEqual(
+          form === 'comma' ? ['SKU-000003'] : skus,
+        );
+      }
+    } finally {
+      sim.state.setBehavior({ arrayQueryForm: 'both' });
+      await c.close();
+    }
+  });
+
   it('PUT returns per-item results (failures inside a 200) or null for an empty answer', async () => {
     const c = client();
     const [a, b] = (await c.listInventoryVariants({ page: 1, pageSize: 2 })).items;

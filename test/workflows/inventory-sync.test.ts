@@ -66,7 +66,7 @@ function stubs(opts: StubOpts) {
     },
     async discoverInventoryVariants({ page }) {
       calls.push(`discover:${page}`);
-      return flight(() => ({ looked: 50, found: 49, unknown: 1, unknownSample: [`U${page}`] }));
+      return flight(() => ({ looked: 50, found: 49, unknown: 1, unknownSample: [`U${page}`], requests: 1 }));
     },
     async createUnknownInventoryVariants() {
       calls.push('create');
