@@ -20,7 +20,7 @@ import {
 } from '../../stock-sources/types';
 import { SkuQueryStyle } from './sku-query-style';
 import { confirmedState, type DisappearedPolicy, disappearedRow, stockChanged } from './delta';
-import { buildVariantUpdate, MAX_VARIANTS_PER_PUT } from './variant-update';
+import { buildVariantUpdate, flxpointStockFields, MAX_VARIANTS_PER_PUT } from './variant-update';
 
 // The inventory sync's activities, created once per source (its client, token, stock source and store).
 // The catalog stays out of workflow histories: staging reads the whole snapshot and writes the delta to the
@@ -290,7 +290,7 @@ export function createInventorySyncActivities(deps: InventorySyncDeps) {
       const body = rows.map(({ sku, row }) => ({
         sku,
         title: sku,
-        variants: [{ sku, title: sku, ...variantStock(row) }],
+        variants: [{ sku, title: sku, ...flxpointStockFields(row) }],
       }));
       const failures: { sku: string; error: string }[] = [];
       const created: { sku: string; variantId: number }[] = [];
@@ -545,17 +545,6 @@ async function* readStock(source: StockSource, pageSize: number): AsyncIterable<
 }
 
 const example = (style: ArrayQueryStyle) => (style === 'comma' ? 'A,B' : 'A&skus=B');
-
-/** The stock fields of a new variant, named as POST /inventory/parents names them; absent ones are not sent. */
-function variantStock(row: StockRow): Record<string, unknown> {
-  const v: Record<string, unknown> = { quantity: row.quantity };
-  if (row.cost !== undefined) v.cost = row.cost;
-  if (row.msrp !== undefined) v.msrp = row.msrp;
-  if (row.map !== undefined) v.map = row.map;
-  if (row.listPrice !== undefined) v.inventoryListPrice = row.listPrice;
-  if (row.allowBackorders !== undefined) v.allowBackorders = row.allowBackorders;
-  return v;
-}
 
 function heartbeat(): void {
   try {

@@ -33,14 +33,24 @@ export function buildVariantUpdate(batch: readonly KnownRow[]): VariantUpdateReq
   for (const [field, param] of Object.entries(SWITCHES) as [keyof typeof SWITCHES, string][]) {
     query[param] = batch.some((k) => k.row[field] !== undefined) ? 'updateNonNull' : 'none';
   }
-  const body = batch.map(({ row, inventoryVariantId }) => {
-    const item: Record<string, unknown> = { inventoryVariantId, sku: row.sku, quantity: row.quantity };
-    if (row.cost !== undefined) item.cost = row.cost;
-    if (row.msrp !== undefined) item.msrp = row.msrp;
-    if (row.map !== undefined) item.map = row.map;
-    if (row.listPrice !== undefined) item.inventoryListPrice = row.listPrice;
-    if (row.allowBackorders !== undefined) item.allowBackorders = row.allowBackorders;
-    return item;
-  });
+  const body = batch.map(({ row, inventoryVariantId }) => ({
+    inventoryVariantId,
+    sku: row.sku,
+    ...flxpointStockFields(row),
+  }));
   return { query, body };
+}
+
+/**
+ * A row's stock as Flxpoint names it on a variant (`PUT /inventory/variants`, the variants of
+ * `POST /inventory/parents`): quantity always, the other fields only when the row gives them.
+ */
+export function flxpointStockFields(row: StockRow): Record<string, unknown> {
+  const v: Record<string, unknown> = { quantity: row.quantity };
+  if (row.cost !== undefined) v.cost = row.cost;
+  if (row.msrp !== undefined) v.msrp = row.msrp;
+  if (row.map !== undefined) v.map = row.map;
+  if (row.listPrice !== undefined) v.inventoryListPrice = row.listPrice;
+  if (row.allowBackorders !== undefined) v.allowBackorders = row.allowBackorders;
+  return v;
 }
