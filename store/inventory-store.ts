@@ -1,5 +1,5 @@
 import type { StockRow } from '../stock-sources/types';
-import type { SqlDatabase } from './sql';
+import type { SqlDatabase, SqlSession } from './sql';
 import { assertId, databaseOf } from './sql-store';
 import { storableJson, storableText } from './storable';
 import type { FrStore } from './types';
@@ -123,6 +123,40 @@ export function inventoryStoreOf(store: FrStore): InventoryStore {
   return createInventoryStore(db);
 }
 
+type LearnedId = { sku: string; variantId: number };
+const idsJson = (found: readonly LearnedId[]) =>
+  json(found.map((f) => ({ sku: f.sku, variant_id: f.variantId })));
+
+/** Keeps learned variant ids per source and SKU, for every later run. */
+async function cacheIds(q: SqlSession, sourceId: number, found: readonly LearnedId[]): Promise<void> {
+  if (found.length === 0) return;
+  await q.query(
+    `INSERT INTO inventory_skus (source_id, sku, variant_id)
+     SELECT $1, x.sku, x.variant_id FROM jsonb_to_recordset($2::jsonb) AS x(sku text, variant_id bigint)
+     ON CONFLICT (source_id, sku) DO UPDATE SET variant_id = EXCLUDED.variant_id`,
+    [sourceId, idsJson(found)],
+  );
+}
+
+/** Learned ids: cached for later runs and set on this run's staged rows (made pending again if asked). */
+async function learnIds(
+  q: SqlSession,
+  runKey: string,
+  sourceId: number,
+  found: readonly LearnedId[],
+  opts: { pending: boolean },
+): Promise<void> {
+  if (found.length === 0) return;
+  await cacheIds(q, sourceId, found);
+  await q.query(
+    `UPDATE inventory_sync_rows r
+        SET variant_id = x.variant_id${opts.pending ? ", status = 'pending'" : ''}
+       FROM jsonb_to_recordset($2::jsonb) AS x(sku text, variant_id bigint)
+      WHERE r.run_key = $1 AND r.sku = x.sku`,
+    [runKey, idsJson(found)],
+  );
+}
+
 export function createInventoryStore(db: SqlDatabase): InventoryStore {
   const toState = (r: StateRow): SkuState => ({ sku: r.sku, variantId: num(r.variant_id), pushed: r.pushed });
   return {
@@ -224,21 +258,8 @@ export function createInventoryStore(db: SqlDatabase): InventoryStore {
     async recordCreated(runKey, sourceId, tried, created) {
       assertId('sourceId', sourceId);
       await db.transaction(async (tx) => {
-        if (created.length > 0) {
-          const ids = json(created.map((f) => ({ sku: f.sku, variant_id: f.variantId })));
-          await tx.query(
-            `INSERT INTO inventory_skus (source_id, sku, variant_id)
-             SELECT $1, x.sku, x.variant_id FROM jsonb_to_recordset($2::jsonb) AS x(sku text, variant_id bigint)
-             ON CONFLICT (source_id, sku) DO UPDATE SET variant_id = EXCLUDED.variant_id`,
-            [sourceId, ids],
-          );
-          await tx.query(
-            `UPDATE inventory_sync_rows r SET variant_id = x.variant_id, status = 'pending'
-               FROM jsonb_to_recordset($2::jsonb) AS x(sku text, variant_id bigint)
-              WHERE r.run_key = $1 AND r.sku = x.sku`,
-            [runKey, ids],
-          );
-        }
+        // Pending again: a created SKU is pushed with the run's other rows.
+        await learnIds(tx, runKey, sourceId, created, { pending: true });
         await tx.query(
           `UPDATE inventory_sync_rows r SET create_tried = true
              FROM jsonb_array_elements_text($2::jsonb) AS k(sku)
@@ -251,21 +272,7 @@ export function createInventoryStore(db: SqlDatabase): InventoryStore {
     async resolveIds(runKey, sourceId, looked, found) {
       assertId('sourceId', sourceId);
       await db.transaction(async (tx) => {
-        if (found.length > 0) {
-          const ids = json(found.map((f) => ({ sku: f.sku, variant_id: f.variantId })));
-          await tx.query(
-            `INSERT INTO inventory_skus (source_id, sku, variant_id)
-             SELECT $1, x.sku, x.variant_id FROM jsonb_to_recordset($2::jsonb) AS x(sku text, variant_id bigint)
-             ON CONFLICT (source_id, sku) DO UPDATE SET variant_id = EXCLUDED.variant_id`,
-            [sourceId, ids],
-          );
-          await tx.query(
-            `UPDATE inventory_sync_rows r SET variant_id = x.variant_id
-               FROM jsonb_to_recordset($2::jsonb) AS x(sku text, variant_id bigint)
-              WHERE r.run_key = $1 AND r.sku = x.sku`,
-            [runKey, ids],
-          );
-        }
+        await learnIds(tx, runKey, sourceId, found, { pending: false });
         await tx.query(
           `UPDATE inventory_sync_rows r
               SET looked_up = true,
@@ -279,13 +286,7 @@ export function createInventoryStore(db: SqlDatabase): InventoryStore {
 
     async cacheVariantIds(sourceId, found) {
       assertId('sourceId', sourceId);
-      if (found.length === 0) return;
-      await db.query(
-        `INSERT INTO inventory_skus (source_id, sku, variant_id)
-         SELECT $1, x.sku, x.variant_id FROM jsonb_to_recordset($2::jsonb) AS x(sku text, variant_id bigint)
-         ON CONFLICT (source_id, sku) DO UPDATE SET variant_id = EXCLUDED.variant_id`,
-        [sourceId, json(found.map((f) => ({ sku: f.sku, variant_id: f.variantId })))],
-      );
+      await cacheIds(db, sourceId, found);
     },
 
     async planBatches(runKey, size) {
